@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The start command: install what is missing, make sure models are present (fetching the default pack
+# where the network allows), then start BoostFace on embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+export BOOSTFACE_DATA_DIR="${BOOSTFACE_DATA_DIR:-$PWD/data}"
+export BOOSTFACE_MODELS="${BOOSTFACE_MODELS:-$BOOSTFACE_DATA_DIR/models}"
+mkdir -p "$BOOSTFACE_MODELS"
+node server/bin/boostface.js models ensure "${BOOSTFACE_PACK:-buffalo_m}"
+exec node server/bin/boostface.js serve "$@"

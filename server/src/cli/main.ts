@@ -1,0 +1,56 @@
+import { ConfigError, ENGINE_ENV_HELP } from '../config.js';
+import { ModelConfigError } from '../models/manifest.js';
+import { EngineError } from '../engine/types.js';
+import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
+import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
+import { UsageError } from './usage.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  analyze: analyzeCommand,
+  verify: verifyCommand,
+};
+
+export const USAGE = `BoostFace — self-hosted real-time face recognition.
+
+Usage: boostface <command> [options]
+
+Commands:
+  analyze   detect faces (and embeddings) in images, JSON lines on stdout
+  verify    compare the main faces of two images
+  models    list, fetch and verify model packs
+
+${ANALYZE_USAGE}
+
+${VERIFY_USAGE}
+
+${ENGINE_ENV_HELP}`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`boostface: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (err instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      process.stderr.write(`boostface ${name}: ${e.message}\n(see "boostface ${name} --help")\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof ModelConfigError || err instanceof EngineError) {
+      process.stderr.write(`boostface ${name}: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`boostface ${name}: unexpected failure: ${e.stack ?? e.message}\n`);
+    return 1;
+  }
+}

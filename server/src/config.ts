@@ -1,0 +1,104 @@
+import os from 'node:os';
+import path from 'node:path';
+import { parseProviders, type ProviderName } from './engine/onnx-session.js';
+import { DEFAULT_MAX_PIXELS } from './engine/image-decode.js';
+import { DEFAULT_DET_SIZE } from './engine/scrfd-detector.js';
+import type { PoolConfig } from './engine/worker-pool.js';
+import { firstAvailable, loadManifest, resolveModel } from './models/manifest.js';
+
+export class ConfigError extends Error {
+  readonly code = 'BAD_CONFIG';
+}
+
+/** Preference order when BOOSTFACE_DETECTOR / BOOSTFACE_RECOGNIZER are not set: first file present wins. */
+export const DETECTOR_PREFERENCE = ['det_2.5g', 'scrfd_2.5g_bnkps', 'det_10g', 'det_500m'];
+export const RECOGNIZER_PREFERENCE = ['w600k_r50', 'w600k_mbf', 'fr_feature_dynbatch', 'fr_feature'];
+
+export interface EngineSettings {
+  dataDir: string;
+  modelsDir: string;
+  detector?: string;
+  recognizer?: string;
+  providers: ProviderName[];
+  workers: number;
+  threads: number;
+  detSize: number;
+  maxPixels: number;
+  maxBatch: number;
+  deviceId: number;
+  trtCacheDir?: string;
+}
+
+/** Documented in `boostface --help`; every command reads these. */
+export const ENGINE_ENV_HELP = `Environment:
+  BOOSTFACE_DATA_DIR     data directory (default ./data)
+  BOOSTFACE_MODELS       directory of model files (default $BOOSTFACE_DATA_DIR/models)
+  BOOSTFACE_DETECTOR     detector: manifest id or file name in BOOSTFACE_MODELS
+                         (default: first present of ${DETECTOR_PREFERENCE.join(', ')})
+  BOOSTFACE_RECOGNIZER   recognizer: manifest id or file name
+                         (default: first present of ${RECOGNIZER_PREFERENCE.join(', ')})
+  BOOSTFACE_PROVIDERS    execution providers in order, e.g. cuda,cpu (cpu, cuda, tensorrt, webgpu;
+                         CPU is always the last fallback; default cpu)
+  BOOSTFACE_WORKERS      inference worker threads (default 1)
+  BOOSTFACE_THREADS      onnxruntime threads per worker session (default: cores / workers)
+  BOOSTFACE_DET_SIZE     detector input size, multiple of 32 (default ${DEFAULT_DET_SIZE})
+  BOOSTFACE_MAX_PIXELS   refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})
+  BOOSTFACE_MAX_BATCH    recognizer batch limit (default 32)
+  BOOSTFACE_DEVICE_ID    GPU device for cuda/tensorrt (default 0)
+  BOOSTFACE_TRT_CACHE    TensorRT engine cache directory`;
+
+function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  return v;
+}
+
+export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const dataDir = path.resolve(env.BOOSTFACE_DATA_DIR || 'data');
+  const workers = intSetting(env, 'BOOSTFACE_WORKERS', 1, 1, 64);
+  const cores = Math.max(1, os.availableParallelism());
+  let providers: ProviderName[];
+  try {
+    providers = parseProviders(env.BOOSTFACE_PROVIDERS);
+  } catch (err) {
+    throw new ConfigError(`BOOSTFACE_PROVIDERS: ${(err as Error).message}`);
+  }
+  return {
+    dataDir,
+    modelsDir: path.resolve(env.BOOSTFACE_MODELS || path.join(dataDir, 'models')),
+    detector: env.BOOSTFACE_DETECTOR || undefined,
+    recognizer: env.BOOSTFACE_RECOGNIZER || undefined,
+    providers,
+    workers,
+    threads: intSetting(env, 'BOOSTFACE_THREADS', Math.max(1, Math.floor(cores / workers)), 1, 256),
+    detSize: intSetting(env, 'BOOSTFACE_DET_SIZE', DEFAULT_DET_SIZE, 32, 4096),
+    maxPixels: intSetting(env, 'BOOSTFACE_MAX_PIXELS', DEFAULT_MAX_PIXELS, 1, 1_000_000_000),
+    maxBatch: intSetting(env, 'BOOSTFACE_MAX_BATCH', 32, 1, 1024),
+    deviceId: intSetting(env, 'BOOSTFACE_DEVICE_ID', 0, 0, 64),
+    trtCacheDir: env.BOOSTFACE_TRT_CACHE || undefined,
+  };
+}
+
+/** Resolve model files and build the worker-pool configuration; throws ModelConfigError with a clear message. */
+export function poolConfig(s: EngineSettings, opts: { recognizer: boolean }): PoolConfig {
+  const manifest = loadManifest();
+  const pick = (explicit: string | undefined, prefs: string[], role: 'detector' | 'recognizer') => {
+    const ref = explicit ?? firstAvailable(s.modelsDir, prefs, manifest);
+    if (!ref) {
+      throw new ConfigError(
+        `no ${role} model in ${s.modelsDir} (looked for ${prefs.join(', ')}). ` +
+          `Run "boostface models fetch buffalo_m", or set BOOSTFACE_MODELS to a directory holding the files.`,
+      );
+    }
+    return resolveModel(s.modelsDir, ref, role, manifest);
+  };
+  return {
+    workers: s.workers,
+    detector: pick(s.detector, DETECTOR_PREFERENCE, 'detector'),
+    recognizer: opts.recognizer ? pick(s.recognizer, RECOGNIZER_PREFERENCE, 'recognizer') : undefined,
+    maxBatch: s.maxBatch,
+    session: { providers: s.providers, threads: s.threads, deviceId: s.deviceId, trtCacheDir: s.trtCacheDir },
+  };
+}
