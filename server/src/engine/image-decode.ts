@@ -8,6 +8,17 @@ export type ImageErrorCode = 'NOT_FOUND' | 'EMPTY_FILE' | 'NOT_AN_IMAGE' | 'UNSU
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'heif', 'avif']);
 
+/** Recognise a format by its leading bytes, so that a damaged file of a known format reads as corrupt, not foreign. */
+export function sniffFormat(b: Uint8Array): string | undefined {
+  const ascii = (o: number, n: number) => String.fromCharCode(...b.subarray(o, o + n));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b[0] === 0x89 && ascii(1, 3) === 'PNG') return 'png';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') return 'webp';
+  if (ascii(0, 4) === 'GIF8') return 'gif';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  return undefined;
+}
+
 function imageError(code: ImageErrorCode, message: string): EngineError {
   return new EngineError(code, message);
 }
@@ -22,6 +33,8 @@ export async function decodeImage(input: Uint8Array, maxPixels = DEFAULT_MAX_PIX
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch {
+    const sniffed = sniffFormat(input);
+    if (sniffed) throw imageError('CORRUPT_IMAGE', `${sniffed.toUpperCase()} header is damaged or truncated`);
     throw imageError('NOT_AN_IMAGE', 'not a recognised image format');
   }
   if (!meta.format || !SUPPORTED_FORMATS.has(meta.format)) {

@@ -65,7 +65,8 @@ interface Candidate {
 
 /** SCRFD face detector (500M / 2.5G / 10G with keypoints), insightface-compatible pre- and post-processing. */
 export class ScrfdDetector {
-  private buffers = new Map<string, Float32Array>();
+  /** Free input buffers per input size; a buffer is taken out while its run is in flight. */
+  private freeBuffers = new Map<string, Float32Array[]>();
 
   private constructor(
     readonly model: ResolvedModel,
@@ -121,11 +122,16 @@ export class ScrfdDetector {
     const t0 = performance.now();
     const [w, h] = this.inputSize(opts.detSize);
     const key = `${w}x${h}`;
-    let buf = this.buffers.get(key);
-    if (!buf) this.buffers.set(key, (buf = new Float32Array(3 * w * h)));
-    const { tensor, scale } = letterboxTensor(img, w, h, this.model.spec.preprocess, buf);
+    const free = this.freeBuffers.get(key) ?? [];
+    this.freeBuffers.set(key, free);
+    const { tensor, scale } = letterboxTensor(img, w, h, this.model.spec.preprocess, free.pop());
     const t1 = performance.now();
-    const out = await this.session.run({ [this.inputName]: new ort.Tensor('float32', tensor, [1, 3, h, w]) });
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      out = await this.session.run({ [this.inputName]: new ort.Tensor('float32', tensor, [1, 3, h, w]) });
+    } finally {
+      free.push(tensor);
+    }
     const t2 = performance.now();
     const faces = this.decode(out, w, h, scale, img, opts);
     if (timing) {
