@@ -29,9 +29,13 @@ ${ENGINE_ENV_HELP}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE + '\n');
-    return name ? 0 : 2;
+    return 0;
   }
   const command = commands[name];
   if (!command) {

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, SHARED_MODELS, sharedAvailable, sharedData } from './shared-fixtures.js';
+
+const BIN = path.join(REPO_ROOT, 'server/bin/boostface.js');
+
+function boostface(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, BOOSTFACE_MODELS: SHARED_MODELS, BOOSTFACE_THREADS: '2', ...env },
+    timeout: 120_000,
+  });
+  const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return { code: r.status, lines, stderr: r.stderr };
+}
+
+describe('boostface CLI usage', () => {
+  it('exits 2 on usage errors with a message', () => {
+    expect(boostface([]).code).toBe(2);
+    expect(boostface(['frobnicate']).code).toBe(2);
+    const r = boostface(['analyze', '--det-size', '33', 'x.jpg']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--det-size must be a positive multiple of 32/);
+    expect(boostface(['analyze', '--bogus', 'x.jpg']).code).toBe(2);
+    expect(boostface(['verify', 'only-one.jpg']).code).toBe(2);
+  });
+
+  it('documents the configuration variables in --help', () => {
+    const r = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const v of ['BOOSTFACE_MODELS', 'BOOSTFACE_DETECTOR', 'BOOSTFACE_RECOGNIZER', 'BOOSTFACE_PROVIDERS']) expect(r.stdout).toContain(v);
+  });
+
+  it('exits 2 with a clear message when no models are configured', () => {
+    const r = boostface(['analyze', REPO_ROOT], { BOOSTFACE_MODELS: path.join(os.tmpdir(), 'no-models-here') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no detector model in .*no-models-here.*models fetch/);
+  });
+});
+
+describe.skipIf(!sharedAvailable('boostface analyze/verify'))('boostface analyze and verify', () => {
+  let dir: string;
+  beforeAll(() => {
+    // A tree with nested folders, a non-image file (ignored inside directories), a corrupt and an empty image.
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bf-cli-'));
+    mkdirSync(path.join(dir, 'b/nested'), { recursive: true });
+    copyFileSync(sharedData('faces/face_recognition_examples/_scenes/two_people.jpg'), path.join(dir, 'a-two.jpg'));
+    copyFileSync(sharedData('faces/face_recognition_examples/joe_biden/biden.jpg'), path.join(dir, 'b/nested/biden.jpg'));
+    writeFileSync(path.join(dir, 'b/corrupt.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
+    writeFileSync(path.join(dir, 'b/empty.png'), '');
+    writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+  });
+
+  it('writes one JSON line per image in sorted order, errors per file, exit 1 when some failed', () => {
+    const r = boostface(['analyze', '--embed', dir]);
+    expect(r.code).toBe(1);
+    expect(r.lines.map((l) => path.relative(dir, l.path))).toEqual(['a-two.jpg', 'b/corrupt.jpg', 'b/empty.png', 'b/nested/biden.jpg']);
+    const [two, corrupt, empty, biden] = r.lines;
+    expect([two.width, two.height]).toEqual([1126, 661]);
+    expect(two.faces).toHaveLength(2);
+    const face = two.faces[0];
+    expect(face.box).toHaveLength(4);
+    expect(face.landmarks).toHaveLength(5);
+    expect(face.embedding).toHaveLength(512);
+    expect(Object.keys(face.quality).sort()).toEqual(['blur', 'detScore', 'faceWidth', 'interOcular', 'pitch', 'roll', 'yaw']);
+    expect(corrupt.error.code).toBe('CORRUPT_IMAGE');
+    expect(empty.error.code).toBe('EMPTY_FILE');
+    expect(biden.faces.length).toBeGreaterThanOrEqual(1);
+    expect(r.stderr).toMatch(/analyze: 4\/4/);
+  });
+
+  it('exits 0 when every file was analyzed; no embedding without --embed; honours --max-faces', () => {
+    const r = boostface(['analyze', '--max-faces', '1', '--det-size', '320', path.join(dir, 'a-two.jpg'), path.join(dir, 'b/nested/biden.jpg')]);
+    expect(r.code).toBe(0);
+    expect(r.lines).toHaveLength(2);
+    expect(r.lines[0].faces).toHaveLength(1);
+    expect(r.lines[0].faces[0].embedding).toBeUndefined();
+  });
+
+  it('verify prints the similarity and a decision', () => {
+    const f = (p: string) => sharedData('faces/face_recognition_examples', p);
+    const same = boostface(['verify', f('barack_obama/obama.jpg'), f('barack_obama/obama2.jpg')]);
+    expect(same.code).toBe(0);
+    expect(same.lines[0].same).toBe(true);
+    const diff = boostface(['verify', f('barack_obama/obama.jpg'), f('joe_biden/biden.jpg')]);
+    expect(diff.lines[0].same).toBe(false);
+    expect(diff.lines[0].similarity).toBeLessThan(diff.lines[0].threshold);
+    const bad = boostface(['verify', f('barack_obama/obama.jpg'), path.join(dir, 'b/corrupt.jpg')]);
+    expect(bad.code).toBe(1);
+  });
+});
