@@ -47,7 +47,7 @@ export async function decodeImage(input: Uint8Array, maxPixels = DEFAULT_MAX_PIX
     throw imageError('TOO_LARGE', `image is ${w}x${h} (${w * h} pixels), over the limit of ${maxPixels} pixels`);
   }
   try {
-    const { data, info } = await sharp(input, { failOn: 'error', limitInputPixels: false })
+    const { data, info } = await sharp(input, { failOn: 'error', limitInputPixels: false, ignoreIcc: true })
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')

@@ -233,12 +233,10 @@ const listDir = async () => (await fs.readdir(dir)).sort();
 describe('fetchPack', () => {
   it('downloads, verifies and extracts a top-level archive flat into the models directory', async () => {
     const manifest = testManifest();
-    const t0 = performance.now();
-    const result = await fetchPack('flat', { modelsDir: dir, manifest, onProgress: (p) => console.log('PROG', p.phase, p.file, p.bytesDone, (performance.now()-t0).toFixed(1)) });
-    console.log('DONE', (performance.now()-t0).toFixed(1));
+    const result = await fetchPack('flat', { modelsDir: dir, manifest });
     expect(await listDir()).toEqual(['fake_det.onnx', 'fake_extra.onnx', 'fake_rec.onnx']);
-    expect(await fs.readFile(path.join(dir, 'fake_det.onnx'))).toEqual(DET);
-    expect(await fs.readFile(path.join(dir, 'fake_rec.onnx'))).toEqual(REC);
+    expect(sha256(await fs.readFile(path.join(dir, 'fake_det.onnx')))).toBe(sha256(DET));
+    expect(sha256(await fs.readFile(path.join(dir, 'fake_rec.onnx')))).toBe(sha256(REC));
     expect(result.downloaded).toBe(true);
     expect(result.archiveVerified).toBe(true);
     expect(result.unverified).toEqual([]);
@@ -254,7 +252,7 @@ describe('fetchPack', () => {
   it('extracts files kept in a <pack>/ folder flat, ignoring __MACOSX entries', async () => {
     const result = await fetchPack('nested', { modelsDir: dir, manifest: testManifest() });
     expect(await listDir()).toEqual(['fake_det.onnx', 'fake_rec.onnx']);
-    expect(await fs.readFile(path.join(dir, 'fake_rec.onnx'))).toEqual(REC);
+    expect(sha256(await fs.readFile(path.join(dir, 'fake_rec.onnx')))).toBe(sha256(REC));
     expect(result.files.every((f) => f.status === 'installed')).toBe(true);
   });
 
@@ -298,7 +296,7 @@ describe('fetchPack', () => {
       ['fake_rec.onnx', 'installed'],
       ['fake_extra.onnx', 'present'],
     ]);
-    expect(await fs.readFile(path.join(dir, 'fake_rec.onnx'))).toEqual(REC);
+    expect(sha256(await fs.readFile(path.join(dir, 'fake_rec.onnx')))).toBe(sha256(REC));
     expect((await fs.stat(path.join(dir, 'fake_det.onnx'))).mtimeMs).toBe(detStat.mtimeMs);
     expect(await listDir()).toEqual(['fake_det.onnx', 'fake_extra.onnx', 'fake_rec.onnx']);
   });
@@ -329,7 +327,7 @@ describe('fetchPack', () => {
     expect(err.details.actualSha256).toBe(sha256(corruptedDet));
     expect(err.message).toMatch(/fake_det\.onnx.*expected [0-9a-f]{64}, got [0-9a-f]{64}/);
     expect(await listDir()).toEqual(['fake_rec.onnx']);
-    expect(await fs.readFile(path.join(dir, 'fake_rec.onnx'))).toEqual(REC);
+    expect(sha256(await fs.readFile(path.join(dir, 'fake_rec.onnx')))).toBe(sha256(REC));
   });
 
   it('reports OFFLINE with manual-install instructions when the host cannot be reached', async () => {
@@ -390,7 +388,7 @@ describe('fetchPack', () => {
       ['fake_det.onnx', 'sha256'],
       ['fake_extra.onnx', 'unverified'],
     ]);
-    expect(await fs.readFile(path.join(dir, 'fake_extra.onnx'))).toEqual(EXTRA);
+    expect(sha256(await fs.readFile(path.join(dir, 'fake_extra.onnx')))).toBe(sha256(EXTRA));
   });
 
   it('accepts a file without its own hash when the archive hash is known', async () => {
@@ -475,8 +473,12 @@ describe('verifyModels', () => {
 
   // The staged real model files, when this checkout sits beside the shared folder.
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  const sharedModels = process.env.BOOSTFACE_SHARED
-    ? path.resolve(process.env.BOOSTFACE_SHARED, 'models')
+  // BOOSTFACE_SHARED names the shared folder (its models/ subfolder is used) or the models folder itself.
+  const sharedEnv = process.env.BOOSTFACE_SHARED ? path.resolve(process.env.BOOSTFACE_SHARED) : undefined;
+  const sharedModels = sharedEnv
+    ? existsSync(path.join(sharedEnv, 'models')) || !existsSync(sharedEnv)
+      ? path.join(sharedEnv, 'models')
+      : sharedEnv
     : path.resolve(repoRoot, '../shared/models');
   const haveShared = existsSync(sharedModels);
   if (!haveShared && process.env.CI === 'true') {

@@ -328,29 +328,32 @@ async function writeStream(
 ): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  const fh = await fs.open(file, 'wx');
+  const it = chunks[Symbol.asyncIterator]();
+  let finished = false;
+  let fh: fs.FileHandle | undefined;
   try {
-    const it = chunks[Symbol.asyncIterator]();
+    fh = await fs.open(file, 'wx');
     for (;;) {
       let next: IteratorResult<Uint8Array>;
       try {
         next = await it.next();
       } catch (err) {
+        finished = true; // the source has failed; nothing to cancel
         throw new SourceError((err as Error)?.message ?? String(err), { cause: err });
       }
       if (next.done) break;
-      if (signal?.aborted) {
-        await it.return?.().catch(() => undefined);
-        throw signal.reason ?? new Error('aborted');
-      }
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       hash.update(next.value);
       await fh.write(next.value);
       size += next.value.length;
       onChunk(size);
     }
+    finished = true;
     await fh.sync();
   } finally {
-    await fh.close();
+    // Stop an unfinished download or entry stream (abort, write error) instead of leaving it open.
+    if (!finished) await it.return?.().catch(() => undefined);
+    await fh?.close();
   }
   return { sha256: hash.digest('hex'), size };
 }
