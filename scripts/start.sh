@@ -7,5 +7,5 @@ bash scripts/install.sh
 export BOOSTFACE_DATA_DIR="${BOOSTFACE_DATA_DIR:-$PWD/data}"
 export BOOSTFACE_MODELS="${BOOSTFACE_MODELS:-$BOOSTFACE_DATA_DIR/models}"
 mkdir -p "$BOOSTFACE_MODELS"
-node server/bin/boostface.js models ensure "${BOOSTFACE_PACK:-buffalo_m}"
+node server/bin/boostface.js models ensure "${BOOSTFACE_PACK:-buffalo_m}" || echo "start: could not fetch models; using whatever is in $BOOSTFACE_MODELS" >&2
 exec node server/bin/boostface.js serve "$@"

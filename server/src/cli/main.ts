@@ -2,6 +2,7 @@ import { ConfigError, ENGINE_ENV_HELP } from '../config.js';
 import { ModelConfigError } from '../models/manifest.js';
 import { EngineError } from '../engine/types.js';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
+import { modelsCommand, MODELS_USAGE } from './models-command.js';
 import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
 import { UsageError } from './usage.js';
 
@@ -10,6 +11,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   verify: verifyCommand,
+  models: modelsCommand,
 };
 
 export const USAGE = `BoostFace — self-hosted real-time face recognition.
@@ -24,6 +26,8 @@ Commands:
 ${ANALYZE_USAGE}
 
 ${VERIFY_USAGE}
+
+${MODELS_USAGE}
 
 ${ENGINE_ENV_HELP}`;
 

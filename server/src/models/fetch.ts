@@ -49,7 +49,12 @@ export class ModelFetchError extends Error {
   readonly code: ModelFetchErrorCode;
   readonly details: ModelFetchErrorDetails;
 
-  constructor(code: ModelFetchErrorCode, message: string, details: ModelFetchErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: ModelFetchErrorCode,
+    message: string,
+    details: ModelFetchErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'ModelFetchError';
     this.code = code;
@@ -406,7 +411,8 @@ async function checkFreeSpace(modelsDir: string, needed: number, packId: string)
     const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
     throw new ModelFetchError(
       'NO_SPACE',
-      `not enough free space in ${modelsDir} to fetch ${packId}: need about ${mb(needed)} (archive plus extracted files), ${mb(free)} available`,
+      `not enough free space in ${modelsDir} to fetch ${packId}: need about ${mb(needed)} ` +
+        `(archive plus extracted files), ${mb(free)} available`,
       { packId },
     );
   }
@@ -547,16 +553,15 @@ export async function fetchPack(packId: string, options: FetchPackOptions): Prom
     try {
       zip = await yauzl.openPromise(zipTemp, { lazyEntries: true, autoClose: false, strictFileNames: false });
     } catch (err) {
-      throw new ModelFetchError('BAD_ARCHIVE', `${zipName} from ${pack.url} is not a readable zip archive: ${(err as Error).message}`, {
-        packId,
-        file: zipName,
-      }, { cause: err });
+      const message = `${zipName} from ${pack.url} is not a readable zip archive: ${(err as Error).message}`;
+      throw new ModelFetchError('BAD_ARCHIVE', message, { packId, file: zipName }, { cause: err });
     }
     const entries: yauzl.Entry[] = [];
     try {
       for await (const entry of zip.eachEntry()) if (!entry.fileName.endsWith('/')) entries.push(entry);
     } catch (err) {
-      throw new ModelFetchError('BAD_ARCHIVE', `${zipName} is damaged: ${(err as Error).message}`, { packId, file: zipName }, { cause: err });
+      const message = `${zipName} is damaged: ${(err as Error).message}`;
+      throw new ModelFetchError('BAD_ARCHIVE', message, { packId, file: zipName }, { cause: err });
     }
     for (const f of todo) {
       if (signal?.aborted) throw abortedError(packId);
@@ -589,10 +594,8 @@ export async function fetchPack(packId: string, options: FetchPackOptions): Prom
       } catch (err) {
         if (isAbort(err, signal)) throw abortedError(packId);
         if (!(err instanceof SourceError)) throw err;
-        throw new ModelFetchError('BAD_ARCHIVE', `cannot extract ${f.spec.file} from ${zipName}: ${err.message}`, {
-          packId,
-          file: f.spec.file,
-        }, { cause: err.cause });
+        const message = `cannot extract ${f.spec.file} from ${zipName}: ${err.message}`;
+        throw new ModelFetchError('BAD_ARCHIVE', message, { packId, file: f.spec.file }, { cause: err.cause });
       }
       if ((f.size !== null && written.size !== f.size) || (f.sha256 !== null && written.sha256 !== f.sha256)) {
         throw checksumError(packId, f.spec.file, f.sha256, written.sha256, f.size, written.size);
@@ -612,7 +615,14 @@ export async function fetchPack(packId: string, options: FetchPackOptions): Prom
       }
       await fs.rename(temps.get(f.id)!, f.target);
       temps.delete(f.id);
-      files.push({ id: f.id, file: f.spec.file, path: f.target, status: 'installed', verification: f.verification, ...extracted.get(f.id)! });
+      files.push({
+        id: f.id,
+        file: f.spec.file,
+        path: f.target,
+        status: 'installed',
+        verification: f.verification,
+        ...extracted.get(f.id)!,
+      });
     }
     await syncDir(modelsDir);
     return {
