@@ -92,3 +92,25 @@ describe.skipIf(!sharedAvailable('boostface analyze/verify'))('boostface analyze
     expect(bad.code).toBe(1);
   });
 });
+
+describe.skipIf(!sharedAvailable('boostface serve'))('boostface serve', () => {
+  it('becomes ready with the engine loaded and exits 0 on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
+      env: { ...process.env, BOOSTFACE_MODELS: SHARED_MODELS },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let body: { status?: string; engine?: { detector: { provider: string } } } = {};
+    for (let i = 0; i < 100 && body.status !== 'ready'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      body = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.json(), () => ({}));
+    }
+    expect(body.status).toBe('ready');
+    expect(body.engine?.detector.provider).toBe('cpu');
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

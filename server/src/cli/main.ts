@@ -3,6 +3,7 @@ import { ModelConfigError } from '../models/manifest.js';
 import { EngineError } from '../engine/types.js';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
+import { serveCommand, SERVE_USAGE } from './serve-command.js';
 import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
 import { UsageError } from './usage.js';
 
@@ -12,6 +13,7 @@ const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   verify: verifyCommand,
   models: modelsCommand,
+  serve: serveCommand,
 };
 
 export const USAGE = `BoostFace — self-hosted real-time face recognition.
@@ -22,12 +24,15 @@ Commands:
   analyze   detect faces (and embeddings) in images, JSON lines on stdout
   verify    compare the main faces of two images
   models    list, fetch and verify model packs
+  serve     start the server
 
 ${ANALYZE_USAGE}
 
 ${VERIFY_USAGE}
 
 ${MODELS_USAGE}
+
+${SERVE_USAGE}
 
 ${ENGINE_ENV_HELP}`;
 
