@@ -99,13 +99,13 @@ describe.skipIf(!sharedAvailable('boostface serve'))('boostface serve', () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
       env: { ...process.env, BOOSTFACE_MODELS: SHARED_MODELS },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'ignore'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let body: { status?: string; engine?: { detector: { provider: string } } } = {};
     for (let i = 0; i < 100 && body.status !== 'ready'; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      body = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.json(), () => ({}));
+      body = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.json() as Promise<typeof body>, () => ({}));
     }
     expect(body.status).toBe('ready');
     expect(body.engine?.detector.provider).toBe('cpu');

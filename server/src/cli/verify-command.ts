@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readImageFile } from '../engine/image-decode.js';
 import { cosine } from '../engine/recognizer.js';
 import { EngineError } from '../engine/types.js';
+import { fittedDetSize } from '../engine/scrfd-detector.js';
 import { DEFAULT_VERIFY_THRESHOLD } from '../engine/verification.js';
 import { startEngine } from './engine-session.js';
 import { positiveInt, unitFloat, UsageError } from './usage.js';
@@ -9,6 +10,7 @@ import { positiveInt, unitFloat, UsageError } from './usage.js';
 export const VERIFY_USAGE = `Usage: boostface verify [--threshold T] [--det-size N] IMAGE_A IMAGE_B
   Compare the main face (largest and most central) of two images. Prints one JSON object:
   {"a": ..., "b": ..., "similarity": cosine, "threshold": T, "same": true|false}
+  --det-size N    detector input size (default: the configured size, never larger than the image)
   --threshold T   decision threshold on cosine similarity (default ${DEFAULT_VERIFY_THRESHOLD}, calibrated on LFW; see docs/accuracy.md)
 Exit status: 0 compared, 1 an image could not be analyzed or holds no face, 2 usage error.`;
 
@@ -31,7 +33,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     for (const file of positionals) {
       try {
         const img = await readImageFile(file, settings.maxPixels);
-        const { faces } = await pool.analyze(img, { embed: true, maxFaces: 1, detSize: detSize ?? settings.detSize }, true);
+        const { faces } = await pool.analyze(img, { embed: true, maxFaces: 1, detSize: detSize ?? fittedDetSize(img, settings.detSize) }, true);
         if (faces.length === 0 || !faces[0].embedding) throw new EngineError('NO_FACE', 'no face found');
         embeddings.push(faces[0].embedding);
       } catch (err) {

@@ -190,6 +190,15 @@ export class ScrfdDetector {
   }
 }
 
+/**
+ * Detector input size that does not upscale small images: the letterbox would otherwise enlarge close-up faces
+ * past the largest anchors (on 250 px LFW portraits, 640 misses 6 of 1,366 faces; 256 misses none). Used where one
+ * main face is wanted (verification); `analyze` keeps the configured size, as insightface does.
+ */
+export function fittedDetSize(img: { width: number; height: number }, maxSize: number): number {
+  return Math.min(maxSize, Math.max(32, Math.ceil(Math.max(img.width, img.height) / 32) * 32));
+}
+
 /** insightface's max_num rule: rank by area minus twice the squared distance from the image centre. */
 export function selectMainFaces(faces: Face[], width: number, height: number, maxFaces: number): Face[] {
   if (faces.length <= maxFaces) return faces;

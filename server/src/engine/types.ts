@@ -17,7 +17,10 @@ export interface FaceQuality {
   interOcular: number;
   /** Box width in source pixels. */
   faceWidth: number;
-  /** Variance of the Laplacian of the grey aligned 112x112 crop: < 40 blurry, > 150 sharp (typical). */
+  /**
+   * Variance of the Laplacian of the grey aligned 112x112 crop. Measured on LFW faces: median 133 (5th pct 55);
+   * after a Gaussian blur of sigma 1.5 median 33, sigma 3 median 7. Below ~20 is too blurry to recognize well.
+   */
   blur: number;
   /** Yaw proxy from landmarks, -1..1: 0 frontal, ±1 full profile (sign: nose towards image left is negative). */
   yaw: number;
