@@ -1,3 +1,4 @@
+import { cvRound } from './cv-round.js';
 import type { Point, RgbImage } from './types.js';
 
 /** The standard ArcFace 5-point template for a 112x112 crop. */
@@ -43,41 +44,82 @@ export function invertAffine([a, b, c, d, e, f]: Affine): Affine {
   return [e / det, -b / det, (b * f - c * e) / det, -d / det, a / det, (c * d - a * f) / det];
 }
 
+const INTER_BITS = 5;
+const INTER_TAB_SIZE = 1 << INTER_BITS;
+const AB_BITS = 10;
+const AB_SCALE = 1 << AB_BITS;
+const REMAP_SHIFT = 15;
+
 /**
- * Warp `img` by forward matrix M into a width x height RGB crop, bilinear, border 0 — OpenCV warpAffine geometry,
- * including its 1/32-pixel quantization of source coordinates.
+ * OpenCV's bilinear weight table: for each of the 32x32 sub-pixel positions, four 15-bit weights that sum to
+ * exactly 32768 (the rounding error goes to the largest weight, as OpenCV does).
+ */
+const BILINEAR_TABLE: Int32Array = (() => {
+  const tab = new Int32Array(INTER_TAB_SIZE * INTER_TAB_SIZE * 4);
+  const scale = 1 << REMAP_SHIFT;
+  for (let fy = 0; fy < INTER_TAB_SIZE; fy++) {
+    for (let fx = 0; fx < INTER_TAB_SIZE; fx++) {
+      const ty = [1 - fy / INTER_TAB_SIZE, fy / INTER_TAB_SIZE];
+      const tx = [1 - fx / INTER_TAB_SIZE, fx / INTER_TAB_SIZE];
+      const w = [ty[0] * tx[0], ty[0] * tx[1], ty[1] * tx[0], ty[1] * tx[1]].map((v) => cvRound(v * scale));
+      const sum = w.reduce((a, b) => a + b, 0);
+      if (sum !== scale) {
+        const k = w.indexOf(Math.max(...w));
+        w[k] += scale - sum;
+      }
+      tab.set(w, (fy * INTER_TAB_SIZE + fx) * 4);
+    }
+  }
+  return tab;
+})();
+
+/**
+ * Warp `img` by forward matrix M into a width x height RGB crop, bilinear, constant border 0, with the integer
+ * arithmetic of OpenCV's warpAffine (10-bit coordinate accumulation, 1/32-pixel positions, 15-bit weights), so
+ * aligned crops match insightface's norm_crop.
  */
 export function warpAffine(img: RgbImage, M: Affine, width: number, height: number): Uint8Array {
   const [a, b, c, d, e, f] = invertAffine(M);
   const out = new Uint8Array(width * height * 3);
   const { data, width: W, height: H } = img;
-  const Q = 32;
+  const adeltaX = new Int32Array(width);
+  const adeltaY = new Int32Array(width);
+  for (let x = 0; x < width; x++) {
+    adeltaX[x] = cvRound(a * x * AB_SCALE);
+    adeltaY[x] = cvRound(d * x * AB_SCALE);
+  }
+  const roundDelta = AB_SCALE / INTER_TAB_SIZE / 2;
+  const shift = AB_BITS - INTER_BITS;
+  const mask = INTER_TAB_SIZE - 1;
+  const half = 1 << (REMAP_SHIFT - 1);
+  const stride = W * 3;
   for (let y = 0; y < height; y++) {
+    const X0 = cvRound((b * y + c) * AB_SCALE) + roundDelta;
+    const Y0 = cvRound((e * y + f) * AB_SCALE) + roundDelta;
     for (let x = 0; x < width; x++) {
-      const fx = Math.round((a * x + b * y + c) * Q) / Q;
-      const fy = Math.round((d * x + e * y + f) * Q) / Q;
-      const x0 = Math.floor(fx);
-      const y0 = Math.floor(fy);
-      const wx = fx - x0;
-      const wy = fy - y0;
+      const X = (X0 + adeltaX[x]) >> shift;
+      const Y = (Y0 + adeltaY[x]) >> shift;
+      const x0 = X >> INTER_BITS;
+      const y0 = Y >> INTER_BITS;
+      const t = ((Y & mask) * INTER_TAB_SIZE + (X & mask)) * 4;
+      const w00 = BILINEAR_TABLE[t], w01 = BILINEAR_TABLE[t + 1], w10 = BILINEAR_TABLE[t + 2], w11 = BILINEAR_TABLE[t + 3];
       const o = (y * width + x) * 3;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
-        const p00 = (y0 * W + x0) * 3;
-        const p01 = p00 + 3;
-        const p10 = p00 + W * 3;
-        const p11 = p10 + 3;
+        const p00 = y0 * stride + x0 * 3;
+        const p10 = p00 + stride;
         for (let ch = 0; ch < 3; ch++) {
-          const top = data[p00 + ch] + (data[p01 + ch] - data[p00 + ch]) * wx;
-          const bot = data[p10 + ch] + (data[p11 + ch] - data[p10 + ch]) * wx;
-          out[o + ch] = Math.round(top + (bot - top) * wy);
+          out[o + ch] = (data[p00 + ch] * w00 + data[p00 + 3 + ch] * w01 + data[p10 + ch] * w10 + data[p10 + 3 + ch] * w11 + half) >> REMAP_SHIFT;
         }
       } else if (x0 >= -1 && y0 >= -1 && x0 < W && y0 < H) {
-        // Partly outside: missing neighbours count as the border value 0.
+        // Partly outside: taps outside the image read the border value 0.
+        const inX0 = x0 >= 0, inX1 = x0 + 1 < W, inY0 = y0 >= 0, inY1 = y0 + 1 < H;
         for (let ch = 0; ch < 3; ch++) {
-          const px = (xx: number, yy: number) => (xx >= 0 && yy >= 0 && xx < W && yy < H ? data[(yy * W + xx) * 3 + ch] : 0);
-          const top = px(x0, y0) + (px(x0 + 1, y0) - px(x0, y0)) * wx;
-          const bot = px(x0, y0 + 1) + (px(x0 + 1, y0 + 1) - px(x0, y0 + 1)) * wx;
-          out[o + ch] = Math.round(top + (bot - top) * wy);
+          const base = y0 * stride + x0 * 3 + ch;
+          const v00 = inY0 && inX0 ? data[base] : 0;
+          const v01 = inY0 && inX1 ? data[base + 3] : 0;
+          const v10 = inY1 && inX0 ? data[base + stride] : 0;
+          const v11 = inY1 && inX1 ? data[base + stride + 3] : 0;
+          out[o + ch] = (v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + half) >> REMAP_SHIFT;
         }
       }
     }

@@ -6,11 +6,16 @@ import { EngineError, type RgbImage } from './types.js';
 export type ImageErrorCode = 'NOT_FOUND' | 'EMPTY_FILE' | 'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'CORRUPT_IMAGE' | 'TOO_LARGE';
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
-const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'heif', 'avif']);
+
+// Every image is decoded once and never reused, so libvips' operation cache only holds memory; one libvips thread
+// per image leaves the cores to inference (images are decoded concurrently anyway).
+sharp.cache(false);
+sharp.concurrency(1);
 
 /** Recognise a format by its leading bytes, so that a damaged file of a known format reads as corrupt, not foreign. */
 export function sniffFormat(b: Uint8Array): string | undefined {
   const ascii = (o: number, n: number) => String.fromCharCode(...b.subarray(o, o + n));
+  if (ascii(4, 4) === 'ftyp' && /^(heic|heix|mif1|msf1|avif|avis)$/.test(ascii(8, 4))) return 'heif';
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   if (b[0] === 0x89 && ascii(1, 3) === 'PNG') return 'png';
   if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') return 'webp';
@@ -24,30 +29,20 @@ function imageError(code: ImageErrorCode, message: string): EngineError {
 }
 
 /**
- * Decode an encoded image to 8-bit RGB: EXIF orientation applied, grey expanded to RGB,
- * alpha dropped (as OpenCV's IMREAD_COLOR does), 16-bit reduced to 8-bit.
+ * Decode an encoded image to 8-bit RGB: EXIF orientation applied, grey expanded to RGB, alpha dropped and embedded
+ * ICC profiles ignored (as OpenCV's IMREAD_COLOR does, so pixels match the reference pipeline), 16-bit reduced to 8-bit.
+ * The format is recognised from the leading bytes, so the happy path parses the file once.
  */
 export async function decodeImage(input: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
   if (input.length === 0) throw imageError('EMPTY_FILE', 'file is empty');
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
-  try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
-  } catch {
-    const sniffed = sniffFormat(input);
-    if (sniffed) throw imageError('CORRUPT_IMAGE', `${sniffed.toUpperCase()} header is damaged or truncated`);
+  const format = sniffFormat(input);
+  if (!format) {
+    const meta = await sharp(input).metadata().catch(() => undefined);
+    if (meta?.format) throw imageError('UNSUPPORTED_FORMAT', `unsupported image format "${meta.format}" (use JPEG, PNG or WebP)`);
     throw imageError('NOT_AN_IMAGE', 'not a recognised image format');
   }
-  if (!meta.format || !SUPPORTED_FORMATS.has(meta.format)) {
-    throw imageError('UNSUPPORTED_FORMAT', `unsupported image format "${meta.format ?? 'unknown'}" (use JPEG, PNG or WebP)`);
-  }
-  const w = meta.width ?? 0;
-  const h = meta.height ?? 0;
-  if (w <= 0 || h <= 0) throw imageError('CORRUPT_IMAGE', 'image has no pixels');
-  if (w * h > maxPixels) {
-    throw imageError('TOO_LARGE', `image is ${w}x${h} (${w * h} pixels), over the limit of ${maxPixels} pixels`);
-  }
   try {
-    const { data, info } = await sharp(input, { failOn: 'error', limitInputPixels: false, ignoreIcc: true })
+    const { data, info } = await sharp(input, { failOn: 'error', limitInputPixels: maxPixels, ignoreIcc: true })
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')
@@ -56,7 +51,13 @@ export async function decodeImage(input: Uint8Array, maxPixels = DEFAULT_MAX_PIX
     if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (err) {
-    throw imageError('CORRUPT_IMAGE', `image data is corrupt or truncated: ${(err as Error).message.split('\n')[0]}`);
+    const message = (err as Error).message.split('\n')[0];
+    if (/pixel limit/i.test(message)) {
+      const meta = await sharp(input, { limitInputPixels: false }).metadata().catch(() => undefined);
+      const size = meta?.width && meta.height ? `${meta.width}x${meta.height} (${meta.width * meta.height} pixels)` : 'larger';
+      throw imageError('TOO_LARGE', `image is ${size}, over the limit of ${maxPixels} pixels`);
+    }
+    throw imageError('CORRUPT_IMAGE', `${format.toUpperCase()} data is corrupt or truncated: ${message}`);
   }
 }
 

@@ -1,15 +1,17 @@
 import type { ModelPreprocess } from '../models/manifest.js';
+import { cvRound as roundHalfEven } from './cv-round.js';
 import type { RgbImage } from './types.js';
 
 /** OpenCV's fixed-point interpolation weights: 11 fractional bits. */
 const COEF_SCALE = 2048;
+
 
 /**
  * Horizontal plan with cv::resize INTER_LINEAR geometry: half-pixel centres, coordinates computed in float32,
  * out-of-range taps clamped to the edge with weight 0.
  */
 function xPlan(srcLen: number, dstLen: number): { i0: Int32Array; i1: Int32Array; a0: Int32Array; a1: Int32Array } {
-  const scale = srcLen / dstLen;
+  const scale = 1 / (dstLen / srcLen); // as OpenCV: the inverse of its inv_scale, not srcLen / dstLen
   const i0 = new Int32Array(dstLen), i1 = new Int32Array(dstLen), a0 = new Int32Array(dstLen), a1 = new Int32Array(dstLen);
   for (let d = 0; d < dstLen; d++) {
     let f = Math.fround((d + 0.5) * scale - 0.5);
@@ -19,15 +21,15 @@ function xPlan(srcLen: number, dstLen: number): { i0: Int32Array; i1: Int32Array
     if (s >= srcLen - 1) (f = 0), (s = srcLen - 1);
     i0[d] = s;
     i1[d] = Math.min(s + 1, srcLen - 1);
-    a0[d] = Math.round(Math.fround(1 - f) * COEF_SCALE);
-    a1[d] = Math.round(f * COEF_SCALE);
+    a0[d] = roundHalfEven(Math.fround(1 - f) * COEF_SCALE);
+    a1[d] = roundHalfEven(f * COEF_SCALE);
   }
   return { i0, i1, a0, a1 };
 }
 
 /** Vertical plan: OpenCV clamps the source rows but not the weights. */
 function yPlan(srcLen: number, dstLen: number): { r0: Int32Array; r1: Int32Array; b0: Int32Array; b1: Int32Array } {
-  const scale = srcLen / dstLen;
+  const scale = 1 / (dstLen / srcLen); // as OpenCV: the inverse of its inv_scale, not srcLen / dstLen
   const r0 = new Int32Array(dstLen), r1 = new Int32Array(dstLen), b0 = new Int32Array(dstLen), b1 = new Int32Array(dstLen);
   const clampRow = (r: number) => Math.max(0, Math.min(srcLen - 1, r));
   for (let d = 0; d < dstLen; d++) {
@@ -36,8 +38,8 @@ function yPlan(srcLen: number, dstLen: number): { r0: Int32Array; r1: Int32Array
     f = Math.fround(f - s);
     r0[d] = clampRow(s);
     r1[d] = clampRow(s + 1);
-    b0[d] = Math.round(Math.fround(1 - f) * COEF_SCALE);
-    b1[d] = Math.round(f * COEF_SCALE);
+    b0[d] = roundHalfEven(Math.fround(1 - f) * COEF_SCALE);
+    b1[d] = roundHalfEven(f * COEF_SCALE);
   }
   return { r0, r1, b0, b1 };
 }
@@ -56,11 +58,12 @@ function resizeLinearToPlanes(img: RgbImage, newW: number, newH: number, out: Fl
   // Horizontally resized source rows, cached: consecutive output rows mostly share their source rows.
   let rowA = new Int32Array(rowLen), rowB = new Int32Array(rowLen);
   let idxA = -1, idxB = -1;
+  const { i0, i1, a0, a1 } = xs;
   const hresize = (sy: number, out: Int32Array) => {
     const base = sy * img.width * 3;
     for (let x = 0; x < newW; x++) {
-      const p0 = base + xs.i0[x] * 3, p1 = base + xs.i1[x] * 3;
-      const w0 = xs.a0[x], w1 = xs.a1[x];
+      const p0 = base + i0[x] * 3, p1 = base + i1[x] * 3;
+      const w0 = a0[x], w1 = a1[x];
       const o = x * 3;
       out[o] = src[p0] * w0 + src[p1] * w1;
       out[o + 1] = src[p0 + 1] * w0 + src[p1 + 1] * w1;
@@ -80,13 +83,12 @@ function resizeLinearToPlanes(img: RgbImage, newW: number, newH: number, out: Fl
     const s0 = row(ys.r0[y]);
     const s1 = ys.r1[y] === ys.r0[y] ? s0 : row(ys.r1[y]);
     const b0 = ys.b0[y], b1 = ys.b1[y];
-    for (let c = 0; c < 3; c++) {
-      const base = planes[c] + y * stride;
-      for (let x = 0, o = c; x < newW; x++, o += 3) {
-        // ((S0>>4)*b0 >> 16) + ((S1>>4)*b1 >> 16), rounded by 2 bits; the weights sum to 2048 so no saturation is needed.
-        const v = ((((s0[o] >> 4) * b0) >> 16) + (((s1[o] >> 4) * b1) >> 16) + 2) >> 2;
-        out[base + x] = lut[v < 0 ? 0 : v > 255 ? 255 : v];
-      }
+    const o0 = planes[0] + y * stride, o1 = planes[1] + y * stride, o2 = planes[2] + y * stride;
+    // ((S0>>4)*b0 >> 16) + ((S1>>4)*b1 >> 16), rounded by 2 bits; the weights sum to 2048, so 0..255 without clamping.
+    for (let x = 0, o = 0; x < newW; x++, o += 3) {
+      out[o0 + x] = lut[((((s0[o] >> 4) * b0) >> 16) + (((s1[o] >> 4) * b1) >> 16) + 2) >> 2];
+      out[o1 + x] = lut[((((s0[o + 1] >> 4) * b0) >> 16) + (((s1[o + 1] >> 4) * b1) >> 16) + 2) >> 2];
+      out[o2 + x] = lut[((((s0[o + 2] >> 4) * b0) >> 16) + (((s1[o + 2] >> 4) * b1) >> 16) + 2) >> 2];
     }
   }
 }
@@ -118,7 +120,12 @@ export function letterboxTensor(img: RgbImage, width: number, height: number, pr
   const tensor = out ?? new Float32Array(3 * plane);
   const inv = 1 / pre.std;
   const pad = (0 - pre.mean) * inv;
-  tensor.fill(pad);
+  // Only the padding needs filling: the resized content overwrites the rest.
+  for (let p = 0; p < 3; p++) {
+    const base = p * plane;
+    if (newW < width) for (let y = 0; y < newH; y++) tensor.fill(pad, base + y * width + newW, base + (y + 1) * width);
+    tensor.fill(pad, base + newH * width, base + plane);
+  }
   // Planes in model order: BGR models get red in the last plane.
   const [pr, pb] = pre.colorOrder === 'BGR' ? [2 * plane, 0] : [0, 2 * plane];
   const pg = plane;

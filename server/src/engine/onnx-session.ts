@@ -67,6 +67,8 @@ export async function openSession(
         intraOpNumThreads: cfg.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        // Detector and recognizer each own a thread pool; spinning idle pools steal the cores the other one needs.
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
         // 3 = errors only: some detectors declare static output shapes and warn on every run at other sizes.
         logSeverityLevel: 3,
       });
