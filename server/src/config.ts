@@ -39,7 +39,7 @@ export const ENGINE_ENV_HELP = `Environment:
                          (default: first present of ${RECOGNIZER_PREFERENCE.join(', ')})
   BOOSTFACE_PROVIDERS    execution providers in order, e.g. cuda,cpu (cpu, cuda, tensorrt, webgpu;
                          CPU is always the last fallback; default cpu)
-  BOOSTFACE_WORKERS      inference worker threads (default 1)
+  BOOSTFACE_WORKERS      inference worker threads (default: cores, at most 4)
   BOOSTFACE_THREADS      onnxruntime threads per worker session (default: cores / workers)
   BOOSTFACE_DET_SIZE     detector input size, multiple of 32 (default ${DEFAULT_DET_SIZE})
   BOOSTFACE_MAX_PIXELS   refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})
@@ -57,8 +57,10 @@ function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
 
 export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
   const dataDir = path.resolve(env.BOOSTFACE_DATA_DIR || 'data');
-  const workers = intSetting(env, 'BOOSTFACE_WORKERS', 1, 1, 64);
   const cores = Math.max(1, os.availableParallelism());
+  // Several single-threaded workers out-run one multi-threaded session on small CPUs (2 cores: 20.4 vs 18.2
+  // images/s, docs/performance.md); capped so large machines do not hold many copies of big recognizers.
+  const workers = intSetting(env, 'BOOSTFACE_WORKERS', Math.min(cores, 4), 1, 64);
   let providers: ProviderName[];
   try {
     providers = parseProviders(env.BOOSTFACE_PROVIDERS);

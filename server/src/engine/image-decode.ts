@@ -7,10 +7,8 @@ export type ImageErrorCode = 'NOT_FOUND' | 'EMPTY_FILE' | 'NOT_AN_IMAGE' | 'UNSU
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
-// Every image is decoded once and never reused, so libvips' operation cache only holds memory; one libvips thread
-// per image leaves the cores to inference (images are decoded concurrently anyway).
+// Every image is decoded once and never reused: libvips' operation cache would only hold memory.
 sharp.cache(false);
-sharp.concurrency(1);
 
 /** Recognise a format by its leading bytes, so that a damaged file of a known format reads as corrupt, not foreign. */
 export function sniffFormat(b: Uint8Array): string | undefined {
