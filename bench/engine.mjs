@@ -61,6 +61,8 @@ const env = { ...process.env, BOOSTFACE_MODELS: MODELS, BOOSTFACE_DETECTOR: DETE
 async function ourStages() {
   const settings = engineSettings({ ...env, BOOSTFACE_THREADS: String(THREADS), BOOSTFACE_WORKERS: '1' });
   const analyzer = await FaceAnalyzer.open(poolConfig(settings, { recognizer: true }));
+  const info = analyzer.info();
+  log(`providers: detector ${info.detector.provider}, recognizer ${info.recognizer.provider}${[...info.detector.fallbacks, ...info.recognizer.fallbacks].map((f) => `; ${f}`).join('')}`);
   const images = [];
   const decode = [];
   for (let k = 0; k < REPEAT; k++) {
@@ -123,6 +125,7 @@ async function ourStages() {
   const runMs = t.detectRunMs + t.embedRunMs;
   await analyzer.release();
   return {
+    providers: { detector: info.detector.provider, recognizer: info.recognizer.provider, fallbacks: [...info.detector.fallbacks, ...info.recognizer.fallbacks] },
     decodeMs: mean(decode),
     detect,
     alignMsPerFace,
@@ -203,7 +206,8 @@ const e2e = ours.endToEnd;
 const refE2e = ref.endToEnd ?? {};
 const overhead = 1 - e2e.runShare;
 const lines = [
-  `BoostFace engine benchmark — ${files.length} images x${REPEAT}, ${THREADS} onnxruntime thread(s), ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores)`,
+  `BoostFace engine benchmark — ${files.length} images x${REPEAT}, ${THREADS} onnxruntime thread(s), ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), ` +
+    `providers: detector ${ours.providers.detector}, recognizer ${ours.providers.recognizer}`,
   `  ${'stage'.padEnd(36)} ${'BoostFace'.padStart(9)} ${'insightface'.padStart(11)} ${'unit'.padEnd(9)} reference/ours`,
   row('decode', ours.decodeMs, ref.decodeMs, 'ms/image'),
   row('detect 640 (all)', ours.detect[640].ms, ref.detect640Ms, 'ms/image'),

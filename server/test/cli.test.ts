@@ -35,7 +35,7 @@ describe('boostface CLI usage', () => {
   });
 
   it('exits 2 with a clear message when no models are configured', () => {
-    const r = boostface(['analyze', REPO_ROOT], { BOOSTFACE_MODELS: path.join(os.tmpdir(), 'no-models-here') });
+    const r = boostface(['analyze', path.join(os.tmpdir(), 'any.jpg')], { BOOSTFACE_MODELS: path.join(os.tmpdir(), 'no-models-here') });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no detector model in .*no-models-here.*models fetch/);
   });
