@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '2' },
     repeat: { type: 'string', default: '2' },
     'no-reference': { type: 'boolean', default: false },
+    'no-pool': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -122,6 +123,7 @@ async function ourStages() {
   }
   const wall = now() - e0;
   const n = REPEAT * files.length;
+  log(`end to end: ${r((n * 1000) / wall)} images/s`);
   const runMs = t.detectRunMs + t.embedRunMs;
   await analyzer.release();
   return {
@@ -190,8 +192,8 @@ function reference(extraArgs = []) {
 
 log(`${files.length} images x${REPEAT}, ${THREADS} thread(s), detector ${DETECTOR}, recognizer ${RECOGNIZER}, ${os.cpus().length} cores`);
 const ours = await ourStages();
-const pools = [await ourPool(1, THREADS)];
-if (THREADS > 1) pools.push(await ourPool(THREADS, 1));
+const pools = args['no-pool'] ? [] : [await ourPool(1, THREADS)];
+if (THREADS > 1 && !args['no-pool']) pools.push(await ourPool(THREADS, 1));
 // The reference as insightface ships it (onnxruntime threads spin while idle) and tuned like ours (no spinning);
 // ratios are taken against the faster of the two.
 const refDefault = args['no-reference'] ? { error: 'skipped (--no-reference)' } : reference();

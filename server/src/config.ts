@@ -60,12 +60,18 @@ export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSett
   const cores = Math.max(1, os.availableParallelism());
   // Several single-threaded workers out-run one multi-threaded session on small CPUs (2 cores: 20.4 vs 18.2
   // images/s, docs/performance.md); capped so large machines do not hold many copies of big recognizers.
-  const workers = intSetting(env, 'BOOSTFACE_WORKERS', Math.min(cores, 4), 1, 64);
+  let workers = intSetting(env, 'BOOSTFACE_WORKERS', Math.min(cores, 4), 1, 64);
   let providers: ProviderName[];
   try {
     providers = parseProviders(env.BOOSTFACE_PROVIDERS);
   } catch (err) {
     throw new ConfigError(`BOOSTFACE_PROVIDERS: ${(err as Error).message}`);
+  }
+  if (providers.includes('webgpu') && workers > 1) {
+    // onnxruntime 1.30's WebGPU provider aborts the process (a failed assertion in Dawn pipeline creation) when two
+    // worker threads each open a WebGPU session; one worker batches on the GPU instead (docs/performance.md).
+    if (env.BOOSTFACE_WORKERS) throw new ConfigError('BOOSTFACE_WORKERS must be 1 with the webgpu provider (several WebGPU sessions in one process crash onnxruntime 1.30)');
+    workers = 1;
   }
   return {
     dataDir,
