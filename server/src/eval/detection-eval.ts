@@ -25,7 +25,7 @@ import {
   type GroundTruth,
   type WiderSetting,
 } from './detection-metrics.js';
-import { analyzeFiles, defaultReferencePath, defaultSharedDir, evalEngineSettings, isMain, parseFlags, requireDir, round, startEvalPool } from './eval-common.js';
+import { analyzeFiles, defaultReferencePath, defaultSharedDir, evalEngineSettings, runIfMain, parseFlags, requireDir, round, startEvalPool } from './eval-common.js';
 
 export const DETECTION_RUN_THRESHOLD = 0.3;
 export const DETECTION_NMS_THRESHOLD = 0.4;
@@ -282,12 +282,4 @@ async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  cli(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (err: Error) => {
-      process.stderr.write(`detection-eval: ${err.message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'detection-eval', cli);

@@ -100,7 +100,7 @@ export function parseFlags(argv: string[], known: Record<string, 'string' | 'num
 }
 
 /** True when this module file is the script node was started with. */
-export function isMain(metaUrl: string): boolean {
+function isMain(metaUrl: string): boolean {
   const arg = process.argv[1];
   if (!arg) return false;
   try {
@@ -115,3 +115,15 @@ export function requireDir(dir: string, what: string): void {
 }
 
 export const round = (x: number, digits = 4) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+/** Run `cli` when this module is the process entry point, mapping its result to the exit code. */
+export function runIfMain(metaUrl: string, name: string, cli: (argv: string[]) => Promise<number>): void {
+  if (!isMain(metaUrl)) return;
+  cli(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: Error) => {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

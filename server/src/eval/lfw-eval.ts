@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosine } from '../engine/recognizer.js';
 import type { InferencePool } from '../engine/worker-pool.js';
-import { analyzeFiles, defaultSharedDir, evalEngineSettings, isMain, parseFlags, requireDir, round, startEvalPool } from './eval-common.js';
+import { analyzeFiles, defaultSharedDir, evalEngineSettings, runIfMain, parseFlags, requireDir, round, startEvalPool } from './eval-common.js';
 import { equalErrorRate, kFoldAccuracy, rocAuc, tarAtFar, type TarAtFar } from './verification-metrics.js';
 
 export const LFW_DIR = 'faces/lfw_deepfunneled_devtrain_subset';
@@ -172,12 +172,4 @@ async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  cli(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (err: Error) => {
-      process.stderr.write(`lfw-eval: ${err.message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'lfw-eval', cli);
