@@ -1,4 +1,5 @@
 import { cvRound } from './cv-round.js';
+import { wasmPreprocess } from './simd/preprocess-wasm.js';
 import type { Point, RgbImage } from './types.js';
 
 /** The standard ArcFace 5-point template for a 112x112 crop. */
@@ -76,9 +77,33 @@ const BILINEAR_TABLE: Int32Array = (() => {
 /**
  * Warp `img` by forward matrix M into a width x height RGB crop, bilinear, constant border 0, with the integer
  * arithmetic of OpenCV's warpAffine (10-bit coordinate accumulation, 1/32-pixel positions, 15-bit weights), so
- * aligned crops match insightface's norm_crop.
+ * aligned crops match insightface's norm_crop. Runs in WebAssembly SIMD when the module is available
+ * (simd/preprocess-wasm.ts), bit-identical to warpAffineJs.
  */
 export function warpAffine(img: RgbImage, M: Affine, width: number, height: number): Uint8Array {
+  if (wasmPreprocess) {
+    // The same fixed-point coordinate tables as below; the WebAssembly kernel does the per-pixel work.
+    const inv = invertAffine(M);
+    const [a, b, c, d, e, f] = inv;
+    const adeltaX = new Int32Array(width), adeltaY = new Int32Array(width);
+    for (let x = 0; x < width; x++) {
+      adeltaX[x] = cvRound(a * x * AB_SCALE);
+      adeltaY[x] = cvRound(d * x * AB_SCALE);
+    }
+    const roundDelta = AB_SCALE / INTER_TAB_SIZE / 2;
+    const X0 = new Int32Array(height), Y0 = new Int32Array(height);
+    for (let y = 0; y < height; y++) {
+      X0[y] = cvRound((b * y + c) * AB_SCALE) + roundDelta;
+      Y0[y] = cvRound((e * y + f) * AB_SCALE) + roundDelta;
+    }
+    const out = wasmPreprocess.warpAffine(img, inv, width, height, adeltaX, adeltaY, X0, Y0, BILINEAR_TABLE);
+    if (out) return out;
+  }
+  return warpAffineJs(img, M, width, height);
+}
+
+/** warpAffine in plain JavaScript: the reference for the WebAssembly path, and its fallback. */
+export function warpAffineJs(img: RgbImage, M: Affine, width: number, height: number): Uint8Array {
   const [a, b, c, d, e, f] = invertAffine(M);
   const out = new Uint8Array(width * height * 3);
   const { data, width: W, height: H } = img;

@@ -1,5 +1,6 @@
 import type { ModelPreprocess } from '../models/manifest.js';
 import { cvRound as roundHalfEven } from './cv-round.js';
+import { wasmPreprocess } from './simd/preprocess-wasm.js';
 import type { RgbImage } from './types.js';
 
 /** OpenCV's fixed-point interpolation weights: 11 fractional bits. */
@@ -104,8 +105,19 @@ export interface Letterbox {
  * Resize keeping the aspect ratio into the top-left of a width x height canvas (insightface SCRFD layout),
  * writing normalized planar values directly: one pass, no intermediate RGB buffer.
  * Resampled values are rounded to 8 bits first so that the tensor matches an 8-bit resize.
+ * The resize runs in WebAssembly SIMD when the module is available (simd/preprocess-wasm.ts), bit-identical to
+ * letterboxTensorJs.
  */
 export function letterboxTensor(img: RgbImage, width: number, height: number, pre: ModelPreprocess, out?: Float32Array): Letterbox {
+  return letterbox(img, width, height, pre, out, wasmPreprocess !== null);
+}
+
+/** letterboxTensor in plain JavaScript: the reference for the WebAssembly path, and its fallback. */
+export function letterboxTensorJs(img: RgbImage, width: number, height: number, pre: ModelPreprocess, out?: Float32Array): Letterbox {
+  return letterbox(img, width, height, pre, out, false);
+}
+
+function letterbox(img: RgbImage, width: number, height: number, pre: ModelPreprocess, out: Float32Array | undefined, useWasm: boolean): Letterbox {
   const imRatio = img.height / img.width;
   let newW: number;
   let newH: number;
@@ -120,18 +132,21 @@ export function letterboxTensor(img: RgbImage, width: number, height: number, pr
   const tensor = out ?? new Float32Array(3 * plane);
   const inv = 1 / pre.std;
   const pad = (0 - pre.mean) * inv;
-  // Only the padding needs filling: the resized content overwrites the rest.
-  for (let p = 0; p < 3; p++) {
-    const base = p * plane;
-    if (newW < width) for (let y = 0; y < newH; y++) tensor.fill(pad, base + y * width + newW, base + (y + 1) * width);
-    tensor.fill(pad, base + newH * width, base + plane);
-  }
   // Planes in model order: BGR models get red in the last plane.
   const [pr, pb] = pre.colorOrder === 'BGR' ? [2 * plane, 0] : [0, 2 * plane];
   const pg = plane;
   const lut = new Float32Array(256);
   for (let v = 0; v < 256; v++) lut[v] = (v - pre.mean) * inv;
-  resizeLinearToPlanes(img, newW, newH, tensor, [pr, pg, pb], width, lut);
+  // Only the padding needs filling: the resized content overwrites the rest (the WebAssembly kernel also writes the
+  // padding right of the content).
+  for (let p = 0; p < 3; p++) tensor.fill(pad, p * plane + newH * width, (p + 1) * plane);
+  const planes: [number, number, number] = [pr, pg, pb];
+  const plan = useWasm ? { ...xPlan(img.width, newW), ...yPlan(img.height, newH) } : null;
+  const viaWasm = plan !== null && wasmPreprocess!.resizeToPlanes(img.data, img.width, newW, newH, plan, tensor, planes, width, lut, pre.mean, inv, pad);
+  if (!viaWasm) {
+    if (newW < width) for (let p = 0; p < 3; p++) for (let y = 0; y < newH; y++) tensor.fill(pad, p * plane + y * width + newW, p * plane + (y + 1) * width);
+    resizeLinearToPlanes(img, newW, newH, tensor, planes, width, lut);
+  }
   return { tensor, scale: newH / img.height };
 }
 
