@@ -45,7 +45,8 @@ export const ENGINE_ENV_HELP = `Environment:
   BOOSTFACE_MAX_PIXELS   refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})
   BOOSTFACE_MAX_BATCH    recognizer batch limit (default 32)
   BOOSTFACE_DEVICE_ID    GPU device for cuda/tensorrt (default 0)
-  BOOSTFACE_TRT_CACHE    TensorRT engine cache directory`;
+  BOOSTFACE_TRT_CACHE    TensorRT engine cache directory
+  BOOSTFACE_PREPROCESS   js: use the JavaScript pre-processing instead of the WebAssembly SIMD kernels`;
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
