@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceAnalyzer } from '../src/engine/face-analyzer.js';
 import { readImageFile } from '../src/engine/image-decode.js';
 import { iou } from '../src/engine/nms.js';
-import { cosine } from '../src/engine/recognizer.js';
+import { cosine } from '../src/engine/vector.js';
 import type { Box, Face, Point } from '../src/engine/types.js';
 import { resolveModel } from '../src/models/manifest.js';
 import { SHARED_MODELS, sharedAvailable, sharedData } from './shared-fixtures.js';

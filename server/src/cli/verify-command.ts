@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../engine/image-decode.js';
-import { cosine } from '../engine/recognizer.js';
+import { cosine } from '../engine/vector.js';
 import { EngineError } from '../engine/types.js';
 import { fittedDetSize } from '../engine/scrfd-detector.js';
 import { DEFAULT_VERIFY_THRESHOLD } from '../engine/verification.js';

@@ -3,24 +3,11 @@ import type { ResolvedModel } from '../models/manifest.js';
 import { cropsToTensor } from './image-tensor.js';
 import { openSession, type ProviderName, type SessionConfig } from './onnx-session.js';
 import { EngineError } from './types.js';
+import { l2normalize } from './vector.js';
 
 export interface EmbedTiming {
   prepMs: number;
   runMs: number;
-}
-
-export function l2normalize(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-  for (let i = 0; i < v.length; i++) v[i] *= inv;
-  return v;
-}
-
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /** ArcFace-style recognizer: aligned RGB crops in, L2-normalized embeddings out, batched as far as the file allows. */

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cosine } from '../engine/recognizer.js';
+import { cosine } from '../engine/vector.js';
 import type { InferencePool } from '../engine/worker-pool.js';
 import { analyzeFiles, defaultSharedDir, evalEngineSettings, runIfMain, parseFlags, requireDir, round, startEvalPool } from './eval-common.js';
 import { equalErrorRate, kFoldAccuracy, rocAuc, tarAtFar, type TarAtFar } from './verification-metrics.js';

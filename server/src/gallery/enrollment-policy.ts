@@ -1,5 +1,6 @@
 import type { Box, Face, FaceQuality } from '../engine/types.js';
 import { iou } from '../engine/nms.js';
+import { cosine } from '../engine/vector.js';
 
 /** Why an enrollment image was not turned into a template. Stable codes for the CLI and the API. */
 export type RejectReason =
@@ -90,12 +91,6 @@ export interface TemplateCandidate {
   quality: number;
 }
 
-const dot = (a: Float32Array, b: Float32Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
-
 /**
  * Choose at most `cap` templates that cover the identity's appearances: start from the best-quality template, then
  * repeatedly add the candidate farthest (in cosine distance) from everything chosen, weighted by its quality, so
@@ -116,7 +111,7 @@ export function selectDiverseTemplates(candidates: TemplateCandidate[], cap: num
     let bestValue = -Infinity;
     candidates.forEach((c, i) => {
       if (chosen.includes(i)) return;
-      nearest[i] = Math.min(nearest[i], 1 - dot(c.embedding, last));
+      nearest[i] = Math.min(nearest[i], 1 - cosine(c.embedding, last));
       const value = nearest[i] * (0.5 + 0.5 * c.quality);
       if (value > bestValue) [best, bestValue] = [i, value];
     });
