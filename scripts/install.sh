@@ -26,6 +26,16 @@ if [ ${#apt_needed[@]} -gt 0 ]; then
   fi
 fi
 
+# better-sqlite3 has no prebuilt binary reachable offline and compiles from source: it needs a C++ toolchain and the
+# Node headers. Debian's nodejs ships the headers in /usr/include/node; point node-gyp there instead of downloading.
+if ! command -v g++ >/dev/null || ! command -v make >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends g++ make python3 >/dev/null
+  else echo "install: a C++ toolchain (g++, make) is required to build better-sqlite3" >&2; exit 2; fi
+fi
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ] && [ "$(node -p 'process.execPath')" = /usr/bin/node ]; then
+  export npm_config_nodedir=/usr
+fi
+
 stamp=node_modules/.boostface-lock-sha
 lock_sha="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sha" ]; then

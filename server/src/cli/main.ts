@@ -1,7 +1,9 @@
 import { ConfigError, ENGINE_ENV_HELP } from '../config.js';
 import { ModelConfigError } from '../models/manifest.js';
 import { EngineError } from '../engine/types.js';
+import { GalleryError } from '../gallery/gallery.js';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
+import { enrollCommand, galleryCommand, GALLERY_USAGE, identifyCommand, importCommand } from './gallery-commands.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
 import { serveCommand, SERVE_USAGE } from './serve-command.js';
 import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
@@ -14,6 +16,10 @@ const commands: Record<string, Command> = {
   verify: verifyCommand,
   models: modelsCommand,
   serve: serveCommand,
+  enroll: enrollCommand,
+  import: importCommand,
+  identify: identifyCommand,
+  gallery: galleryCommand,
 };
 
 export const USAGE = `BoostFace — self-hosted real-time face recognition.
@@ -25,6 +31,10 @@ Commands:
   verify    compare the main faces of two images
   models    list, fetch and verify model packs
   serve     start the server
+  enroll    enroll a person from images
+  import    bulk-import a folder of people
+  identify  name the faces in images
+  gallery   list, delete, rename, merge identities
 
 ${ANALYZE_USAGE}
 
@@ -33,6 +43,8 @@ ${VERIFY_USAGE}
 ${MODELS_USAGE}
 
 ${SERVE_USAGE}
+
+${GALLERY_USAGE}
 
 ${ENGINE_ENV_HELP}`;
 
@@ -62,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError || err instanceof ModelConfigError || err instanceof EngineError) {
       process.stderr.write(`boostface ${name}: ${e.message}\n`);
       return 2;
+    }
+    if (err instanceof GalleryError) {
+      process.stderr.write(`boostface ${name}: ${err.code}: ${e.message}\n`);
+      return 1;
     }
     process.stderr.write(`boostface ${name}: unexpected failure: ${e.stack ?? e.message}\n`);
     return 1;

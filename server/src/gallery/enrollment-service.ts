@@ -92,7 +92,11 @@ export class EnrollmentService {
     return faces;
   }
 
-  async enroll(target: EnrollTarget, images: EnrollImage[]): Promise<{ identity: Identity; results: EnrollImageResult[] }> {
+  /**
+   * Enroll images into an identity. A new identity (by name) is created only when at least one image is accepted;
+   * then `identity` is null if nothing was stored for a new name.
+   */
+  async enroll(target: EnrollTarget, images: EnrollImage[]): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
     if (!target.identityId && !target.name?.trim()) throw new GalleryError('BAD_INPUT', 'give an identity id or a name');
     if (images.length === 0) throw new GalleryError('BAD_INPUT', 'no images to enroll');
     const key = target.identityId ? `id:${target.identityId}` : `name:${target.name!.trim()}`;
@@ -108,8 +112,9 @@ export class EnrollmentService {
       }),
     );
     return this.serialize(key, async () => {
-      const identity = await this.resolveTarget(target);
-      const existing = (await this.gallery.listTemplates(identity.id)).filter((t) => t.kind === 'positive');
+      const found = await this.findTarget(target);
+      const identityId = found?.id ?? randomUUID();
+      const existing = found ? (await this.gallery.listTemplates(found.id)).filter((t) => t.kind === 'positive') : [];
       const results: EnrollImageResult[] = [];
       const accepted: Template[] = [];
       for (const a of analyzed) {
@@ -128,18 +133,20 @@ export class EnrollmentService {
           results.push({ image: a.im.name, status: 'rejected', reason: 'DUPLICATE', message: 'an almost identical template of this identity exists' });
           continue;
         }
-        const collision = await this.collisionWith(embedding, identity.id);
+        const collision = await this.collisionWith(embedding, identityId);
         if (collision && !target.allowCollision) {
           results.push({ image: a.im.name, status: 'rejected', reason: 'COLLISION', message: `this face matches ${collision.name} (${collision.score.toFixed(3)})`, collision });
           continue;
         }
         const quality = templateQuality(judged.face.quality!);
-        const template: Template = { id: randomUUID(), identityId: identity.id, embedding, kind: 'positive', quality, source: a.im.name, createdAt: Date.now() };
+        const template: Template = { id: randomUUID(), identityId, embedding, kind: 'positive', quality, source: a.im.name, createdAt: Date.now() };
         accepted.push(template);
         results.push({ image: a.im.name, status: 'accepted', templateId: template.id, quality, ...(collision ? { collision } : {}) });
       }
-      if (accepted.length > 0) await this.storeWithinCap(existing, accepted, results);
-      return { identity: (await this.gallery.getIdentity(identity.id))!, results };
+      if (accepted.length === 0) return { identity: found ?? null, results };
+      if (!found) await this.gallery.createIdentity({ id: identityId, name: target.name!.trim(), tags: target.tags });
+      await this.storeWithinCap(existing, accepted, results);
+      return { identity: (await this.gallery.getIdentity(identityId))!, results };
     });
   }
 
@@ -156,16 +163,25 @@ export class EnrollmentService {
     }
   }
 
-  private async resolveTarget(target: EnrollTarget): Promise<Identity> {
+  /** The target identity, or undefined for a name not enrolled yet. */
+  private async findTarget(target: EnrollTarget): Promise<Identity | undefined> {
     if (target.identityId) {
       const found = await this.gallery.getIdentity(target.identityId);
       if (!found) throw new GalleryError('NOT_FOUND', `no identity ${target.identityId}`);
       return found;
     }
-    const name = target.name!.trim();
-    const page = await this.gallery.listIdentities({ first: 50, nameContains: name });
-    const same = page.items.find((i) => i.name === name);
-    return same ?? this.gallery.createIdentity({ name, tags: target.tags });
+    return this.findByName(target.name!.trim());
+  }
+
+  async findByName(name: string): Promise<Identity | undefined> {
+    let after: string | undefined;
+    do {
+      const page = await this.gallery.listIdentities({ first: 100, nameContains: name, after });
+      const same = page.items.find((i) => i.name === name);
+      if (same) return same;
+      after = page.endCursor;
+    } while (after);
+    return undefined;
   }
 
   private async collisionWith(embedding: Float32Array, selfId: string): Promise<EnrollImageResult['collision']> {

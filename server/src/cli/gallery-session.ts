@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { ConfigError, engineSettings, type EngineSettings } from '../config.js';
+import { DEFAULT_VERIFY_THRESHOLD } from '../engine/verification.js';
+import type { InferencePool } from '../engine/worker-pool.js';
+import { EmbeddedGallery } from '../gallery/embedded-gallery.js';
+import { EnrollmentService } from '../gallery/enrollment-service.js';
+import type { Gallery } from '../gallery/gallery.js';
+import { startEngine } from './engine-session.js';
+import { unitFloat } from './usage.js';
+
+export const GALLERY_OPTIONS_HELP = `Gallery options (every gallery command):
+  --data-dir DIR           data directory (default BOOSTFACE_DATA_DIR or ./data)
+  --gallery embedded       gallery backend (default BOOSTFACE_GALLERY or embedded)
+  --threshold T            open-set match threshold (default BOOSTFACE_MATCH_THRESHOLD or ${DEFAULT_VERIFY_THRESHOLD})`;
+
+export const galleryParseOptions = {
+  'data-dir': { type: 'string' },
+  gallery: { type: 'string' },
+  threshold: { type: 'string' },
+} as const;
+
+export interface GallerySession {
+  pool: InferencePool;
+  gallery: Gallery;
+  service: EnrollmentService;
+  settings: EngineSettings;
+  close(): Promise<void>;
+}
+
+/** Start the engine and open the configured gallery in the recognizer's embedding space. */
+export async function openGallerySession(values: { 'data-dir'?: string; gallery?: string; threshold?: string }): Promise<GallerySession> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(values['data-dir'] ? { BOOSTFACE_DATA_DIR: values['data-dir'] } : {}) };
+  const backend = values.gallery ?? env.BOOSTFACE_GALLERY ?? 'embedded';
+  if (backend !== 'embedded') throw new ConfigError(`gallery backend "${backend}" is not available in this build (use embedded)`);
+  const threshold = unitFloat('--threshold', values.threshold ?? env.BOOSTFACE_MATCH_THRESHOLD) ?? DEFAULT_VERIFY_THRESHOLD;
+  const settings = engineSettings(env);
+  const { pool } = await startEngine({ recognizer: true, settings });
+  try {
+    const rec = pool.info.recognizer!;
+    const gallery = await EmbeddedGallery.open({ dataDir: settings.dataDir, space: { model: path.basename(rec.file, '.onnx'), dim: rec.dim } });
+    const service = new EnrollmentService(pool, gallery, { matchThreshold: threshold, detSize: settings.detSize, maxPixels: settings.maxPixels });
+    return {
+      pool,
+      gallery,
+      service,
+      settings,
+      async close() {
+        await gallery.close();
+        await pool.close();
+      },
+    };
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+}
