@@ -112,4 +112,17 @@ describe.skipIf(!sharedAvailable('enrollment service'))('enrollment service', ()
     const { identity } = await service.enroll({ name: 'Capped', allowCollision: true }, files);
     expect(identity!.templateCount).toBeLessThanOrEqual(4);
   });
+
+  it('"this is not X" stops that face from matching X', async () => {
+    // 'Mixed' holds biden.jpg from the test above; biden2.jpg is another photo of the same man.
+    const identity = await service.findByName('Mixed');
+    const probe = image('joe_biden/biden2.jpg');
+    const before = await service.identify(probe.bytes);
+    expect(before[0].match?.identityId).toBe(identity!.id);
+    await service.rejectMatch(identity!.id, probe);
+    const after = await service.identify(probe.bytes);
+    expect(after[0].match?.identityId).not.toBe(identity!.id);
+    expect((await gallery.getIdentity(identity!.id))!.templateCount).toBe(1);
+    await expect(service.rejectMatch('nobody', probe)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
 });

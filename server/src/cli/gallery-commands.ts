@@ -16,7 +16,8 @@ export const GALLERY_USAGE = `Usage:
       Bulk import: one sub-folder per identity (folder name = name). Re-running skips images already imported.
   boostface identify IMAGE...
       One JSON line per image: {"path", "faces": [{"box", "identity": {"id","name"} | null, "score"}]}.
-  boostface gallery list | delete ID | rename ID NAME | merge FROM_ID INTO_ID
+  boostface gallery list | delete ID | rename ID NAME | merge FROM_ID INTO_ID | reject ID IMAGE
+      reject: "this is not ID" — the face in IMAGE stops matching that identity.
 ${GALLERY_OPTIONS_HELP}
 Exit status: 0 done, 1 some image or operation failed, 2 usage error.`;
 
@@ -131,7 +132,7 @@ function tally(summary: { accepted: number; rejected: number; reasons: Record<st
 export async function galleryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...galleryParseOptions } });
   const [sub, a, b] = positionals;
-  const arity: Record<string, number> = { list: 0, delete: 1, rename: 2, merge: 2 };
+  const arity: Record<string, number> = { list: 0, delete: 1, rename: 2, merge: 2, reject: 2 };
   if (!sub || !(sub in arity)) throw new UsageError(`gallery needs one of: ${Object.keys(arity).join(', ')}`);
   if (positionals.length - 1 !== arity[sub]) throw new UsageError(`gallery ${sub} takes ${arity[sub]} argument(s)`);
   const session = await openGallerySession(values);
@@ -149,6 +150,9 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       }
       case 'delete':
         print({ deleted: a, templatesRemoved: await g.deleteIdentity(a) });
+        return 0;
+      case 'reject':
+        print({ identity: a, negativeTemplate: await session.service.rejectMatch(a, { name: b, bytes: new Uint8Array(await readFile(b)) }) });
         return 0;
       case 'rename':
         print(identityJson(await g.updateIdentity(a, { name: b })));

@@ -192,6 +192,28 @@ export class EnrollmentService {
     return { identityId: other.identityId, name: identity?.name ?? other.identityId, score: other.score };
   }
 
+  /**
+   * "This is not X": store the image's main face (or the face in `box`) as a negative example of the identity, so that
+   * this face and close variants of it are no longer matched to X (identity-ranking.ts). Returns the template id.
+   */
+  async rejectMatch(identityId: string, image: EnrollImage): Promise<string> {
+    if (!(await this.gallery.getIdentity(identityId))) throw new GalleryError('NOT_FOUND', `no identity ${identityId}`);
+    const faces = await this.facesOf(image.bytes);
+    const judged = judgeEnrollmentFaces(faces, { ...this.thresholds, minBlur: 0, maxAbsYaw: 1, maxAbsPitch: 1, minInterOcular: 0 }, image.box);
+    if (!judged.ok) throw new GalleryError('BAD_INPUT', `${image.name}: ${judged.message}`);
+    const template: Template = {
+      id: randomUUID(),
+      identityId,
+      embedding: judged.face.embedding!,
+      kind: 'negative',
+      quality: templateQuality(judged.face.quality!),
+      source: image.name,
+      createdAt: Date.now(),
+    };
+    await this.serialize(`id:${identityId}`, () => this.gallery.upsertTemplates([template]));
+    return template.id;
+  }
+
   /** 1:N open-set identification of every face in an image. */
   async identify(bytes: Uint8Array, limit = 5): Promise<IdentifiedFace[]> {
     const faces = await this.facesOf(bytes);
