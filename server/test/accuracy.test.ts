@@ -10,6 +10,8 @@ import { InferencePool } from '../src/engine/worker-pool.js';
 import { runDetectionEval, type DetectionEvalResult, type SetFigures } from '../src/eval/detection-eval.js';
 import { defaultReferencePath } from '../src/eval/eval-common.js';
 import { runLfwEval } from '../src/eval/lfw-eval.js';
+import { CALIBRATION_FPIR, runIdentificationEval, type IdentificationEvalResult } from '../src/eval/identification-eval.js';
+import { DEFAULT_MATCH_THRESHOLD } from '../src/gallery/match-threshold.js';
 import { SHARED_DATA, SHARED_MODELS, sharedAvailable } from './shared-fixtures.js';
 
 /** Floors (measured − about 0.5 to 1 point); keep in step with docs/accuracy.md. */
@@ -93,4 +95,46 @@ describe.skipIf(!sharedAvailable('accuracy'))('accuracy on the shared evaluation
       expect(ours.fpPerImage, `FP/image ${what}`).toBeLessThanOrEqual(ref.fpPerImage + fpPerImageSlack);
     }
   }, 300_000);
+});
+
+/** 1:N identification floors (measured − about 1 point); keep in step with docs/accuracy.md, "1:N identification". */
+const IDENTIFICATION_FLOORS = {
+  genuineProbes: 553, // pooled development sets, both folds
+  impostorProbes: 2125,
+  rank1: 0.979, // measured 0.9892 (547 / 553)
+  tpirAtFpir1e2: 0.964, // measured 0.9747 (539 / 553) at threshold 0.4187
+  thresholdDrift: 0.02, // DEFAULT_MATCH_THRESHOLD (0.419) must stay within ± this of the measured FPIR = 1% threshold
+};
+
+describe.skipIf(!sharedAvailable('identification accuracy'))('1:N identification on the shared evaluation data', () => {
+  let pool: InferencePool;
+  let result: IdentificationEvalResult;
+
+  beforeAll(async () => {
+    const settings = engineSettings({ ...process.env, BOOSTFACE_MODELS: SHARED_MODELS });
+    pool = await InferencePool.start(poolConfig(settings, { recognizer: true }));
+    result = await runIdentificationEval({ pool, dataDir: SHARED_DATA });
+  }, 300_000);
+
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('finds a face in every image and keeps the protocol (probe counts)', () => {
+    for (const s of result.sets) expect(s.facesMissed.files, s.set).toEqual([]);
+    expect(result.pooled?.sets).toEqual(['lfw-devtrain', 'tv-cast', 'press-photos']);
+    expect(result.pooled!.genuineProbes).toBe(IDENTIFICATION_FLOORS.genuineProbes);
+    expect(result.pooled!.impostorProbes).toBe(IDENTIFICATION_FLOORS.impostorProbes);
+  });
+
+  it('pooled closed-set rank-1 and TPIR at FPIR = 1%', () => {
+    expect(result.pooled!.rank1).toBeGreaterThanOrEqual(IDENTIFICATION_FLOORS.rank1);
+    const t = result.pooled!.tpirAtFpir.find((x) => x.fpir === CALIBRATION_FPIR)!;
+    expect(t.achievedFpir).toBeLessThanOrEqual(CALIBRATION_FPIR);
+    expect(t.tpir).toBeGreaterThanOrEqual(IDENTIFICATION_FLOORS.tpirAtFpir1e2);
+  });
+
+  it('DEFAULT_MATCH_THRESHOLD is still the FPIR = 1% threshold (drift guard)', () => {
+    expect(Math.abs(DEFAULT_MATCH_THRESHOLD - result.calibration!.threshold)).toBeLessThanOrEqual(IDENTIFICATION_FLOORS.thresholdDrift);
+  });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError, engineSettings, type EngineSettings } from '../config.js';
-import { DEFAULT_VERIFY_THRESHOLD } from '../engine/verification.js';
+import { DEFAULT_MATCH_THRESHOLD } from '../gallery/match-threshold.js';
 import type { InferencePool } from '../engine/worker-pool.js';
 import { EmbeddedGallery } from '../gallery/embedded-gallery.js';
 import { EnrollmentService } from '../gallery/enrollment-service.js';
@@ -11,7 +11,7 @@ import { unitFloat } from './usage.js';
 export const GALLERY_OPTIONS_HELP = `Gallery options (every gallery command):
   --data-dir DIR           data directory (default BOOSTFACE_DATA_DIR or ./data)
   --gallery embedded       gallery backend (default BOOSTFACE_GALLERY or embedded)
-  --threshold T            open-set match threshold (default BOOSTFACE_MATCH_THRESHOLD or ${DEFAULT_VERIFY_THRESHOLD})`;
+  --threshold T            open-set match threshold (default BOOSTFACE_MATCH_THRESHOLD or ${DEFAULT_MATCH_THRESHOLD})`;
 
 export const galleryParseOptions = {
   'data-dir': { type: 'string' },
@@ -32,7 +32,7 @@ export async function openGallerySession(values: { 'data-dir'?: string; gallery?
   const env: NodeJS.ProcessEnv = { ...process.env, ...(values['data-dir'] ? { BOOSTFACE_DATA_DIR: values['data-dir'] } : {}) };
   const backend = values.gallery ?? env.BOOSTFACE_GALLERY ?? 'embedded';
   if (backend !== 'embedded') throw new ConfigError(`gallery backend "${backend}" is not available in this build (use embedded)`);
-  const threshold = unitFloat('--threshold', values.threshold ?? env.BOOSTFACE_MATCH_THRESHOLD) ?? DEFAULT_VERIFY_THRESHOLD;
+  const threshold = unitFloat('--threshold', values.threshold ?? env.BOOSTFACE_MATCH_THRESHOLD) ?? DEFAULT_MATCH_THRESHOLD;
   const settings = engineSettings(env);
   const { pool } = await startEngine({ recognizer: true, settings });
   try {
