@@ -3,6 +3,7 @@ import { ConfigError, engineSettings, type EngineSettings } from '../config.js';
 import { DEFAULT_MATCH_THRESHOLD } from '../gallery/match-threshold.js';
 import type { InferencePool } from '../engine/worker-pool.js';
 import { EmbeddedGallery } from '../gallery/embedded-gallery.js';
+import { MilvusGallery } from '../gallery/milvus-gallery.js';
 import { EnrollmentService } from '../gallery/enrollment-service.js';
 import type { Gallery } from '../gallery/gallery.js';
 import { startEngine } from './engine-session.js';
@@ -10,7 +11,9 @@ import { unitFloat } from './usage.js';
 
 export const GALLERY_OPTIONS_HELP = `Gallery options (every gallery command):
   --data-dir DIR           data directory (default BOOSTFACE_DATA_DIR or ./data)
-  --gallery embedded       gallery backend (default BOOSTFACE_GALLERY or embedded)
+  --gallery embedded|milvus  gallery backend (default BOOSTFACE_GALLERY or embedded); milvus reads
+                           BOOSTFACE_MILVUS_ADDRESS (host:port), BOOSTFACE_MILVUS_TOKEN, BOOSTFACE_MILVUS_DATABASE,
+                           BOOSTFACE_MILVUS_SSL=1, BOOSTFACE_MILVUS_PREFIX (collection name prefix)
   --threshold T            open-set match threshold (default BOOSTFACE_MATCH_THRESHOLD or ${DEFAULT_MATCH_THRESHOLD})`;
 
 export const galleryParseOptions = {
@@ -31,13 +34,25 @@ export interface GallerySession {
 export async function openGallerySession(values: { 'data-dir'?: string; gallery?: string; threshold?: string }): Promise<GallerySession> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...(values['data-dir'] ? { BOOSTFACE_DATA_DIR: values['data-dir'] } : {}) };
   const backend = values.gallery ?? env.BOOSTFACE_GALLERY ?? 'embedded';
-  if (backend !== 'embedded') throw new ConfigError(`gallery backend "${backend}" is not available in this build (use embedded)`);
+  if (backend !== 'embedded' && backend !== 'milvus') throw new ConfigError(`unknown gallery backend "${backend}" (embedded or milvus)`);
+  if (backend === 'milvus' && !env.BOOSTFACE_MILVUS_ADDRESS) throw new ConfigError('--gallery milvus needs BOOSTFACE_MILVUS_ADDRESS (host:port)');
   const threshold = unitFloat('--threshold', values.threshold ?? env.BOOSTFACE_MATCH_THRESHOLD) ?? DEFAULT_MATCH_THRESHOLD;
   const settings = engineSettings(env);
   const { pool } = await startEngine({ recognizer: true, settings });
   try {
     const rec = pool.info.recognizer!;
-    const gallery = await EmbeddedGallery.open({ dataDir: settings.dataDir, space: { model: path.basename(rec.file, '.onnx'), dim: rec.dim } });
+    const space = { model: path.basename(rec.file, '.onnx'), dim: rec.dim };
+    const gallery =
+      backend === 'milvus'
+        ? await MilvusGallery.open({
+            address: env.BOOSTFACE_MILVUS_ADDRESS!,
+            token: env.BOOSTFACE_MILVUS_TOKEN || undefined,
+            database: env.BOOSTFACE_MILVUS_DATABASE || undefined,
+            ssl: env.BOOSTFACE_MILVUS_SSL === '1',
+            collectionPrefix: env.BOOSTFACE_MILVUS_PREFIX || undefined,
+            space,
+          })
+        : await EmbeddedGallery.open({ dataDir: settings.dataDir, space });
     const service = new EnrollmentService(pool, gallery, { matchThreshold: threshold, detSize: settings.detSize, maxPixels: settings.maxPixels });
     return {
       pool,
