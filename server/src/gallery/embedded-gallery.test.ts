@@ -230,7 +230,7 @@ let childDir: string | undefined;
 function childModules(): string {
   if (childDir) return childDir;
   const dir = tempDir();
-  for (const name of ['gallery', 'lock-file', 'template-index', 'embedded-gallery']) {
+  for (const name of ['gallery', 'gallery-input', 'lock-file', 'template-index', 'embedded-gallery']) {
     const source = fs.readFileSync(path.join(HERE, `${name}.ts`), 'utf8');
     const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
     fs.writeFileSync(path.join(dir, `${name}.js`), out.outputText);

@@ -31,6 +31,7 @@ import {
 } from './gallery.js';
 import { acquireLockFile, type HeldLock } from './lock-file.js';
 import { TemplateIndex, type IndexEntry } from './template-index.js';
+import { bad, checkId, checkName, checkNotes, checkSpace, checkTags, decodeCursor, encodeCursor, notFound } from './gallery-input.js';
 
 export interface EmbeddedGalleryOptions {
   dataDir: string;
@@ -102,7 +103,6 @@ interface TemplateRow {
   createdAt: number;
   embedding: Buffer;
 }
-
 
 export class EmbeddedGallery implements Gallery {
   private closed = false;
@@ -451,12 +451,6 @@ export class EmbeddedGallery implements Gallery {
   }
 }
 
-function checkSpace(space: EmbeddingSpace): EmbeddingSpace {
-  if (!space || typeof space.model !== 'string' || space.model.trim() === '') throw bad('the embedding space needs a model name');
-  if (!Number.isInteger(space.dim) || space.dim < 1 || space.dim > 65536) throw bad(`bad embedding dimension ${space.dim}`);
-  return { model: space.model, dim: space.dim };
-}
-
 /** Refuse, read-only, anything that is not a BoostFace gallery of this schema and embedding space. */
 function inspect(db: Database.Database, file: string, dataDir: string, space: EmbeddingSpace): void {
   let objects: { type: string; name: string }[];
@@ -547,58 +541,6 @@ function toIdentity(row: IdentityRow): Identity {
     updatedAt: row.updatedAt,
     templateCount: row.templateCount,
   };
-}
-
-function encodeCursor(name: string, id: string): string {
-  return Buffer.from(JSON.stringify([name, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  if (typeof cursor === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-      if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
-        return [parsed[0], parsed[1]];
-      }
-    } catch {
-      // fall through
-    }
-  }
-  throw bad(`invalid cursor ${JSON.stringify(cursor)}`);
-}
-
-function checkId(id: unknown, what: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw bad(`${what} must be a string of 1 to 200 characters`);
-  return id;
-}
-
-function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim() === '') throw bad('an identity needs a non-empty name');
-  if (name.length > 500) throw bad('identity name is longer than 500 characters');
-  return name.trim();
-}
-
-function checkNotes(notes: unknown): string {
-  if (typeof notes !== 'string') throw bad('notes must be a string');
-  return notes;
-}
-
-function checkTags(tags: unknown): string[] {
-  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw bad('tags must be a list of strings');
-  const out: string[] = [];
-  for (const t of tags as string[]) {
-    const tag = t.trim();
-    if (tag !== '' && !out.includes(tag)) out.push(tag);
-  }
-  return out;
-}
-
-function bad(message: string): GalleryError {
-  return new GalleryError('BAD_INPUT', message);
-}
-
-function notFound(what: string, id: string): GalleryError {
-  return new GalleryError('NOT_FOUND', `no ${what} ${id}`);
 }
 
 function corrupt(file: string, reason: string): GalleryError {

@@ -46,6 +46,7 @@ import {
   type Template,
   type TemplateKind,
 } from './gallery.js';
+import { bad, checkId, checkName, checkNotes, checkSpace, checkTags, decodeCursor, encodeCursor, notFound } from './gallery-input.js';
 
 export interface MilvusGalleryOptions {
   /** host:port of the Milvus proxy, e.g. 127.0.0.1:19530. */
@@ -111,7 +112,7 @@ export class MilvusGallery implements Gallery {
   ) {}
 
   static async open(options: MilvusGalleryOptions): Promise<MilvusGallery> {
-    const space = checkSpace(options.space);
+    const space = checkSpace(options.space, 32_768);
     const prefix = options.collectionPrefix ?? 'boostface_';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix) && prefix !== '') throw bad(`collectionPrefix must be letters, digits and underscores (got ${JSON.stringify(prefix)})`);
     if (typeof options.address !== 'string' || options.address === '') throw bad('a Milvus address (host:port) is needed');
@@ -679,60 +680,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function checkSpace(space: EmbeddingSpace): EmbeddingSpace {
-  if (!space || typeof space.model !== 'string' || space.model.trim() === '') throw bad('the embedding space needs a model name');
-  if (!Number.isInteger(space.dim) || space.dim < 1 || space.dim > 32_768) throw bad(`bad embedding dimension ${space.dim}`);
-  return { model: space.model, dim: space.dim };
-}
-
-function encodeCursor(name: string, id: string): string {
-  return Buffer.from(JSON.stringify([name, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  if (typeof cursor === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-      if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return [parsed[0], parsed[1]];
-    } catch {
-      // fall through
-    }
-  }
-  throw bad(`invalid cursor ${JSON.stringify(cursor)}`);
-}
-
-function checkId(id: unknown, what: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw bad(`${what} must be a string of 1 to 200 characters`);
-  return id;
-}
-
-function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim() === '') throw bad('an identity needs a non-empty name');
-  if (name.length > 500) throw bad('identity name is longer than 500 characters');
-  return name.trim();
-}
-
-function checkNotes(notes: unknown): string {
-  if (typeof notes !== 'string') throw bad('notes must be a string');
-  if (Buffer.byteLength(notes) > 65_535) throw bad('notes are longer than 64 KiB');
-  return notes;
-}
-
-function checkTags(tags: unknown): string[] {
-  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw bad('tags must be a list of strings');
-  const out: string[] = [];
-  for (const t of tags as string[]) {
-    const tag = t.trim();
-    if (tag !== '' && !out.includes(tag)) out.push(tag);
-  }
-  if (Buffer.byteLength(JSON.stringify(out)) > 65_535) throw bad('tags are longer than 64 KiB in all');
-  return out;
-}
-
-function bad(message: string): GalleryError {
-  return new GalleryError('BAD_INPUT', message);
-}
-
-function notFound(what: string, id: string): GalleryError {
-  return new GalleryError('NOT_FOUND', `no ${what} ${id}`);
-}
