@@ -240,6 +240,15 @@ describe('TemplateIndex: WebAssembly SIMD first pass', () => {
     index.put('t99', 'p', 'positive', rand());
     expect(index.backend).toBe('wasm-simd');
     expect(() => index.put('bad', 'p', 'positive', Float32Array.of(1, 0, 0, 0, 0, 0, 0, NaN))).toThrow(RangeError);
+    expect(() => index.put('t5', 'p', 'negative', Float32Array.of(1, 0, 0, 0, 0, Infinity, 0, 0))).toThrow(RangeError);
     expect(index.has('bad')).toBe(false);
+    expect(index.search(rand(), 200, ['positive', 'negative']).map((h) => h.kind)).toEqual(Array(100).fill('positive'));
+    // Finite but beyond what float32 squares hold: accepted, and searched exactly (every row re-scored).
+    const js = new TemplateIndex(8, [0, 0], { backend: 'js' });
+    for (const x of index.entries()) js.put(x.templateId, x.identityId, x.kind, x.embedding);
+    const huge = Float32Array.of(3e19, -1e19, 0, 0, 0, 0, 0, 1);
+    index.put('huge', 'p', 'positive', huge);
+    js.put('huge', 'p', 'positive', huge);
+    for (const q of [rand(), rand(), huge]) expect(index.search(q, 3, ['positive'])).toEqual(js.search(q, 3, ['positive']));
   });
 });

@@ -196,11 +196,14 @@ export class TemplateIndex {
   /** Insert a template or replace the one with the same id (embedding, kind and owner). */
   put(templateId: string, identityId: string, kind: TemplateKind, embedding: Float32Array): void {
     if (embedding.length !== this.dim) throw new RangeError(`embedding has ${embedding.length} values, index holds ${this.dim}`);
-    for (let i = 0; i < embedding.length; i++) if (!Number.isFinite(embedding[i])) throw new RangeError('embedding has non-finite values');
     const code = KIND_CODE[kind];
+    const seg = this.segments[code];
+    // Checked before anything changes; where the row is quantized, its norms tell (no second pass over the values).
+    if (!seg.quant?.stage(embedding)) {
+      for (let i = 0; i < embedding.length; i++) if (!Number.isFinite(embedding[i])) throw new RangeError('embedding has non-finite values');
+    }
     const at = this.where.get(templateId);
     if (at !== undefined && (at & 1) !== code) this.remove(templateId); // changes kind: moves segment
-    const seg = this.segments[code];
     let row: number;
     const slot = this.takeSlot(identityId);
     if (at !== undefined && (at & 1) === code) {
@@ -212,7 +215,8 @@ export class TemplateIndex {
     }
     seg.matrix.set(embedding, row * this.dim);
     seg.owners[row] = slot;
-    if (seg.quant) seg.quant.set(row, seg.matrix, row * this.dim);
+    // The staged codes are still the embedding's: nothing between stage and commit quantizes in this segment.
+    if (seg.quant) seg.quant.commit(row);
     else this.maybeQuantize(seg);
   }
 

@@ -110,8 +110,8 @@ export function quantizeQuery(query: Float32Array): QuantizedQuery {
 
 /**
  * One segment's rows as int8 codes in a WebAssembly instance's memory. Layout from heapBase: the query codes, the
- * float32 staging row for `set`, 16 bytes of statistics, then `capacity` rows of `stride` bytes; per-search scratch
- * (scores, the selection heap, candidate rows) lies after the rows and moves when they grow.
+ * float32 staging row, 16 bytes of statistics, the staged row of codes, then `capacity` rows of `stride` bytes;
+ * per-search scratch (scores, the selection heap, candidate rows) lies after the rows and moves when they grow.
  */
 export class QuantizedRows {
   readonly padded: number;
@@ -121,6 +121,8 @@ export class QuantizedRows {
   private readonly query: number;
   private readonly staging: number;
   private readonly stats: number;
+  /** One row of codes quantized by `stage`, waiting for `commit`. */
+  private readonly staged: number;
   private readonly rows0: number;
   private capacity = 0;
   private buffer!: ArrayBufferLike;
@@ -140,7 +142,8 @@ export class QuantizedRows {
     this.query = align16(this.x.heapBase());
     this.staging = this.query + this.padded * 2;
     this.stats = this.staging + this.padded * 4;
-    this.rows0 = this.stats + 16;
+    this.staged = this.stats + 16;
+    this.rows0 = this.staged + this.stride;
     this.views();
     if (!this.ensure(this.rows0)) throw new Error('gallery SIMD kernels: no memory');
   }
@@ -182,11 +185,27 @@ export class QuantizedRows {
 
   /** Quantizes row `row` from `dim` floats of `src` at `offset`. */
   set(row: number, src: Float32Array, offset: number): void {
-    const f = this.staging >>> 2;
-    this.f32.set(src.subarray(offset, offset + this.dim), f);
-    this.x.quantize(this.staging, this.padded, this.rows0 + row * this.stride, this.stats);
+    this.stage(src.subarray(offset, offset + this.dim));
+    this.commit(row);
+  }
+
+  /**
+   * Quantizes `dim` floats aside, for `commit`. Returns whether the norms came out finite, which they do for every
+   * finite row whose squares do not overflow float32 (the caller checks the values itself when they do not).
+   */
+  stage(src: Float32Array): boolean {
+    this.f32.set(src, this.staging >>> 2);
+    this.x.quantize(this.staging, this.padded, this.staged, this.stats);
     const s = this.stats >>> 2;
-    // float32 sums of `padded` squares: relative error below padded * 2^-24; allow 1e-3 (and denormal slack).
+    return Number.isFinite(this.f32[s]) && Number.isFinite(this.f32[s + 1]);
+  }
+
+  /** Stores the row quantized by the last `stage` as row `row`. */
+  commit(row: number): void {
+    this.u8.copyWithin(this.rows0 + row * this.stride, this.staged, this.staged + this.stride);
+    const s = this.stats >>> 2;
+    // float32 sums of `padded` squares: relative error below padded * 2^-24; allow 1e-3 (and denormal slack). A row
+    // whose squares overflowed makes the bound infinite: every row is then a candidate (exact, and slow).
     this.maxResidual = Math.max(this.maxResidual, this.f32[s] * 1.001 + 1e-30);
     this.maxNorm = Math.max(this.maxNorm, this.f32[s + 1] * 1.001 + 1e-30);
   }
@@ -234,7 +253,8 @@ export class QuantizedRows {
     const bound = q.norm * this.maxResidual + q.residual * nn + 1e-6 * qn * nn + 1e-12;
     // Lowered by a part in 2^20 before rounding to float32 (error <= 2^-24), so rounding cannot exclude a candidate.
     const exact = t - 2 * bound;
-    const threshold = Math.fround(exact - Math.abs(exact) * 2 ** -20 - 1e-30);
+    // No finite bound (a row whose squares overflowed float32): every row is a candidate.
+    const threshold = Number.isFinite(exact) ? Math.fround(exact - Math.abs(exact) * 2 ** -20 - 1e-30) : -Infinity;
     const n = this.x.collect(scores, rows, threshold, out);
     return this.i32.subarray(out >>> 2, (out >>> 2) + n);
   }
