@@ -70,14 +70,8 @@ const QUERY_LIMIT = 16_384;
 const DUMMY_VECTOR = [0, 0];
 const BACKOFF_MS = [500, 1500];
 
-interface IdentityRecord {
-  id: string;
-  name: string;
-  notes: string;
-  tags: string[];
-  createdAt: number;
-  updatedAt: number;
-}
+/** An identity as stored; templateCount is counted from the templates collection. */
+type IdentityRecord = Omit<Identity, 'templateCount'>;
 
 interface TemplateRow {
   id: string;
