@@ -17,6 +17,8 @@ export interface AnalyzerConfig {
 
 export interface AnalyzeOptions extends DetectOptions {
   embed?: boolean;
+  /** Return each face's aligned crop (the live pipeline embeds only the faces its tracks need, later). */
+  crops?: boolean;
 }
 
 /** Milliseconds per stage, summed over calls; "run" is time inside onnxruntime. */
@@ -79,6 +81,7 @@ export class FaceAnalyzer {
       const embeddings = await this.embedAligned(crops, timing);
       faces.forEach((f, i) => (f.embedding = embeddings[i]));
     }
+    if (opts.crops) faces.forEach((f, i) => (f.crop = crops[i]));
     return faces;
   }
 

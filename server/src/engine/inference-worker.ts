@@ -30,7 +30,7 @@ async function main() {
     try {
       if (req.op === 'analyze') {
         const faces = await analyzer.analyze(req.image, req.options, timing);
-        const transfer = faces.flatMap((f) => (f.embedding ? [f.embedding.buffer as ArrayBuffer] : []));
+        const transfer = faces.flatMap((f) => [f.embedding?.buffer, f.crop?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
         port.postMessage({ id: req.id, ok: true, faces, timing } satisfies WorkerResponse, transfer);
       } else {
         const embeddings = await analyzer.embedAligned(req.crops, timing);

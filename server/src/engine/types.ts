@@ -37,6 +37,8 @@ export interface Face {
   landmarks: Point[];
   quality?: FaceQuality;
   embedding?: Float32Array;
+  /** The aligned recognizer-input crop (interleaved RGB), when asked for: lets a caller embed later without the frame. */
+  crop?: Uint8Array;
 }
 
 export interface DetectOptions {

@@ -111,6 +111,26 @@ export class EnrollmentService {
         }
       }),
     );
+    return this.enrollAnalyzed(target, key, analyzed);
+  }
+
+  /**
+   * Enroll faces that were already detected and embedded (enroll-from-track: a track's best faces). Each face is
+   * judged like an image holding only that face, with the same quality gates, duplicate and collision checks.
+   */
+  async enrollFaces(target: EnrollTarget, items: { name: string; face: Face }[]): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
+    if (!target.identityId && !target.name?.trim()) throw new GalleryError('BAD_INPUT', 'give an identity id or a name');
+    if (items.length === 0) throw new GalleryError('BAD_INPUT', 'no faces to enroll');
+    if (items.some((i) => !i.face.embedding || !i.face.quality)) throw new GalleryError('BAD_INPUT', 'every face needs its embedding and quality');
+    const key = target.identityId ? `id:${target.identityId}` : `name:${target.name!.trim()}`;
+    return this.enrollAnalyzed(target, key, items.map((i) => ({ im: { name: i.name }, faces: [i.face] })));
+  }
+
+  private enrollAnalyzed(
+    target: EnrollTarget,
+    key: string,
+    analyzed: ({ im: { name: string; box?: Box }; faces: Face[] } | { im: { name: string; box?: Box }; error: string })[],
+  ): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
     return this.serialize(key, async () => {
       const found = await this.findTarget(target);
       const identityId = found?.id ?? randomUUID();
@@ -118,7 +138,7 @@ export class EnrollmentService {
       const results: EnrollImageResult[] = [];
       const accepted: Template[] = [];
       for (const a of analyzed) {
-        if (!('faces' in a) || !a.faces) {
+        if (!('faces' in a)) {
           results.push({ image: a.im.name, status: 'rejected', reason: 'BAD_IMAGE', message: a.error });
           continue;
         }
@@ -221,12 +241,17 @@ export class EnrollmentService {
   }
 
   async identifyEmbedding(face: Face, limit = 5): Promise<IdentifiedFace> {
-    const hits = await this.gallery.search(face.embedding!, Math.max(20, limit * 4), { kinds: ['positive', 'negative'] });
+    return { face, ...(await this.identifyVector(face.embedding!, limit)) };
+  }
+
+  /** Open-set decision for one embedding, with up to `limit` named candidates (suppressed identities left out). */
+  async identifyVector(embedding: Float32Array, limit = 5): Promise<Omit<IdentifiedFace, 'face'>> {
+    const hits = await this.gallery.search(embedding, Math.max(20, limit * 4), { kinds: ['positive', 'negative'] });
     const ranked = rankIdentities(hits);
     const named = await Promise.all(
-      ranked.matches.slice(0, limit).map(async (m) => ({ ...m, name: (await this.gallery.getIdentity(m.identityId))?.name ?? m.identityId })),
+      ranked.matches.slice(0, Math.max(1, limit)).map(async (m) => ({ ...m, name: (await this.gallery.getIdentity(m.identityId))?.name ?? m.identityId })),
     );
     const top = decide(ranked, this.options.matchThreshold);
-    return { face, match: top ? named[0] : null, candidates: named };
+    return { match: top ? named[0] : null, candidates: named.slice(0, limit) };
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * Live recognition across cameras: one CameraPipeline + TrackRecognizer per camera over shared ports (the inference
+ * pool with cross-camera embedding batches, the gallery decision, snapshots, sightings, the event bus), plus the
+ * track-level services: the active tracks, enroll-from-track and "this is not X" on a track.
+ */
+import type { EventBus } from '../bus/event-bus.js';
+import type { Face } from '../engine/types.js';
+import type { InferencePool } from '../engine/worker-pool.js';
+import type { EnrollTarget, EnrollImageResult, EnrollmentService } from '../gallery/enrollment-service.js';
+import { GalleryError, type Gallery, type Identity, type Template } from '../gallery/gallery.js';
+import type { SightingStore } from '../store/sighting-store.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import { randomUUID } from 'node:crypto';
+import { CameraPipeline } from './camera-pipeline.js';
+import { EmbedBatcher } from './embed-batcher.js';
+import type { BusTopics } from './track-event.js';
+import { TrackRecognizer, type TrackFace, type TrackRecognizerOptions, type TrackView } from './track-recognizer.js';
+
+export interface LiveRecognitionDeps {
+  pool: InferencePool;
+  gallery: Gallery;
+  enrollment: EnrollmentService;
+  bus: EventBus<BusTopics>;
+  sightings?: SightingStore;
+  snapshots?: SnapshotStore;
+  /** Recognizer batch bound (BOOSTFACE_MAX_BATCH). */
+  maxBatch: number;
+  detSize: number;
+  recognizer?: Omit<TrackRecognizerOptions, 'trackIdPrefix'>;
+  log?: (message: string) => void;
+}
+
+export interface StartCameraOptions {
+  /** Nominal frame interval of the source (ms): 1000 / fps. */
+  frameIntervalMs: number;
+}
+
+const CROP_SIZE = 112;
+
+export class LiveRecognition {
+  private readonly batcher: EmbedBatcher;
+  private readonly pipelines = new Map<string, CameraPipeline>();
+  private strangers: number;
+  private readonly runId = Date.now().toString(36);
+
+  constructor(private readonly deps: LiveRecognitionDeps) {
+    this.batcher = new EmbedBatcher(async (crops) => (await deps.pool.embed(crops)).embeddings, deps.maxBatch);
+    this.strangers = deps.sightings?.maxStrangerNumber() ?? 0;
+  }
+
+  get embedStats() {
+    return this.batcher.stats;
+  }
+
+  /** The pipeline of a camera (created on first use); frames go to its `handle`. */
+  camera(cameraId: string, options: StartCameraOptions): CameraPipeline {
+    let p = this.pipelines.get(cameraId);
+    if (p) return p;
+    const d = this.deps;
+    const log = d.log ?? ((m: string) => console.error(m));
+    const recognizer = new TrackRecognizer(
+      cameraId,
+      {
+        embed: (crop) => this.batcher.request(crop),
+        identify: async (embedding) => {
+          const r = await d.enrollment.identifyVector(embedding, 1);
+          const m = r.match;
+          return { match: m && { id: m.identityId, name: m.name, score: m.score }, bestScore: r.candidates[0]?.score ?? null };
+        },
+        publish: (e) => d.bus.publish('trackEvents', e),
+        writeSnapshot: d.snapshots && ((trackId, ts, crop, frame, box) => d.snapshots!.write(cameraId, trackId, ts, crop, CROP_SIZE, frame, box)),
+        saveSighting: d.sightings && ((s) => d.sightings!.put(s)),
+        strangerLabel: () => `Unknown ${++this.strangers}`,
+        onError: (what, err) => log(`recognition: ${what} failed: ${(err as Error).message}`),
+      },
+      { ...d.recognizer, trackIdPrefix: `${cameraId}-${this.runId}-` },
+    );
+    p = new CameraPipeline(cameraId, d.pool, recognizer, { detSize: d.detSize, frameIntervalMs: options.frameIntervalMs });
+    this.pipelines.set(cameraId, p);
+    return p;
+  }
+
+  /** End a camera's tracks (their `ended` events and sightings) and forget its pipeline. */
+  async stopCamera(cameraId: string): Promise<void> {
+    const p = this.pipelines.get(cameraId);
+    if (!p) return;
+    this.pipelines.delete(cameraId);
+    await p.recognizer.finish();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.pipelines.keys()].map((id) => this.stopCamera(id)));
+  }
+
+  /** Live tracks, of one camera or all. */
+  tracks(cameraId?: string): TrackView[] {
+    const list = cameraId ? [this.pipelines.get(cameraId)].filter((p) => p !== undefined) : [...this.pipelines.values()];
+    return list.flatMap((p) => p.recognizer.tracks());
+  }
+
+  private facesOfTrack(trackId: string): TrackFace[] {
+    for (const p of this.pipelines.values()) {
+      const faces = p.recognizer.trackFaces(trackId);
+      if (faces) return faces;
+    }
+    throw new GalleryError('NOT_FOUND', `no recent track ${trackId} with embedded faces (tracks are kept a while after they end)`);
+  }
+
+  /** Turn a track's best faces (up to `maxFaces`) into templates of a new or existing identity. */
+  async enrollFromTrack(trackId: string, target: EnrollTarget, maxFaces = 5): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
+    const faces = this.facesOfTrack(trackId).slice(0, maxFaces);
+    return this.deps.enrollment.enrollFaces(
+      target,
+      faces.map((f, i) => ({ name: `${trackId}#${i + 1}`, face: { box: [0, 0, 0, 0], score: f.faceQuality.detScore, landmarks: [], quality: f.faceQuality, embedding: f.embedding } satisfies Face })),
+    );
+  }
+
+  /** "This is not X" on a track: its best face becomes a negative example of X. Returns the template id. */
+  async rejectTrackMatch(trackId: string, identityId: string): Promise<string> {
+    const [best] = this.facesOfTrack(trackId);
+    if (!(await this.deps.gallery.getIdentity(identityId))) throw new GalleryError('NOT_FOUND', `no identity ${identityId}`);
+    const template: Template = { id: randomUUID(), identityId, embedding: best.embedding, kind: 'negative', quality: best.quality, source: `track:${trackId}`, createdAt: Date.now() };
+    await this.deps.gallery.upsertTemplates([template]);
+    return template.id;
+  }
+}

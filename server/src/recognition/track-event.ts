@@ -1,0 +1,40 @@
+/**
+ * The live pipeline's output contract: one stream of events per face track. `frame` is the camera's frame sequence
+ * number, so a client can draw each box on the frame it belongs to; `ts` is that frame's capture time (ms since epoch).
+ */
+import type { Box, Point } from '../engine/types.js';
+
+export type TrackEventKind = 'started' | 'updated' | 'identified' | 'ended';
+
+export interface IdentityDecision {
+  id: string;
+  name: string;
+  /** Cosine similarity to the identity's best template, quality-weighted over the track's votes. */
+  score: number;
+}
+
+export interface TrackEvent {
+  kind: TrackEventKind;
+  cameraId: string;
+  /** Unique across cameras and restarts. */
+  trackId: string;
+  frame: number;
+  ts: number;
+  box: Box;
+  landmarks: Point[];
+  /** The track's identity decision at this event; null while unknown. */
+  identity: IdentityDecision | null;
+  /** Best gallery score seen for the current decision (or the best rejected score while unknown); null before any embedding. */
+  score: number | null;
+  /** The identity's name, or a stable anonymous label ("Unknown 7") for strangers. */
+  label: string;
+  /** Face quality of the track's best face so far, 0..1. */
+  quality: number;
+  /** Best-face snapshot files, relative to the snapshot root, once written. */
+  snapshot?: { face: string; context: string };
+}
+
+/** Topics on the event bus and what each carries. */
+export interface BusTopics {
+  trackEvents: TrackEvent;
+}

@@ -1,0 +1,353 @@
+/**
+ * Per-camera recognition: detections of each frame → SORT tracks → per-track embeddings (only when the embed policy
+ * asks) → gallery decisions by quality-weighted vote → track events, best-face snapshots and sightings.
+ *
+ * `process` is synchronous and never waits for recognition: embeddings and gallery searches of a track run in the
+ * background, one after another per track (so its votes land in order), batched across tracks and cameras by the
+ * caller's embed port. A track's `ended` event waits for its outstanding recognition, so the last decision is final.
+ */
+import type { Face, FaceQuality, Point, RgbImage } from '../engine/types.js';
+import { templateQuality } from '../gallery/enrollment-policy.js';
+import type { Sighting } from '../store/sighting-store.js';
+import type { SnapshotPaths } from '../store/snapshot-store.js';
+import { SortTracker, isTrackableBox, type SortTrackerOptions, type Track } from '../tracking/sort-tracker.js';
+import { DEFAULT_EMBED_POLICY, embedDecision, newEmbedHistory, type EmbedHistory, type EmbedPolicyOptions } from './embed-policy.js';
+import { DEFAULT_VOTE_OPTIONS, IdentityVote, type VoteObservation, type VoteOptions } from './identity-vote.js';
+import type { TrackEvent, TrackEventKind } from './track-event.js';
+
+/** What the tracker carries for each detection. */
+export interface FaceObservation {
+  landmarks: Point[];
+  faceQuality: FaceQuality;
+  /** templateQuality of the face, 0..1. */
+  quality: number;
+  crop?: Uint8Array;
+}
+
+export interface CameraFrame {
+  seq: number;
+  /** Capture time, ms since epoch. */
+  ts: number;
+  image: RgbImage;
+}
+
+export interface RecognitionPorts {
+  embed(crop: Uint8Array): Promise<Float32Array>;
+  /** Open-set decision for one embedding. */
+  identify(embedding: Float32Array): Promise<Pick<VoteObservation, 'match' | 'bestScore'>>;
+  publish(event: TrackEvent): void;
+  writeSnapshot?(trackId: string, ts: number, crop: Uint8Array, frame: RgbImage, box: Track['box']): Promise<SnapshotPaths>;
+  saveSighting?(s: Sighting): void;
+  /** A stable anonymous label for a new track ("Unknown 12"). */
+  strangerLabel(): string;
+  /** Background failures (an embedding or a search that failed): logged by the caller; the track goes on. */
+  onError?(what: string, err: unknown): void;
+}
+
+export interface TrackRecognizerOptions {
+  tracker?: SortTrackerOptions;
+  embedPolicy?: EmbedPolicyOptions;
+  vote?: VoteOptions;
+  /** Box updates of one track are coalesced to at most one `updated` event per this many ms (capture time). */
+  updateIntervalMs?: number;
+  /** Write a new best-face snapshot when quality beats the last by this factor, at most once per `snapshotIntervalMs`. */
+  snapshotImproveRatio?: number;
+  snapshotIntervalMs?: number;
+  /** Prefix of track ids, unique per camera run. */
+  trackIdPrefix: string;
+}
+
+/** A face a track embedded: what enroll-from-track turns into templates. */
+export interface TrackFace {
+  embedding: Float32Array;
+  faceQuality: FaceQuality;
+  quality: number;
+  crop: Uint8Array;
+}
+
+/** A track as the API shows it. */
+export interface TrackView {
+  trackId: string;
+  cameraId: string;
+  state: 'confirmed' | 'lost' | 'ended';
+  startedAt: number;
+  lastSeenAt: number;
+  frame: number;
+  box: Track['box'];
+  landmarks: Point[];
+  identity: TrackEvent['identity'];
+  score: number | null;
+  label: string;
+  quality: number;
+  frames: number;
+  embeddings: number;
+  snapshot?: SnapshotPaths;
+}
+
+/** Ended tracks whose faces stay available for enroll-from-track. */
+const ENDED_FACES_KEPT = 200;
+
+interface Session {
+  id: string;
+  startedAt: number;
+  lastSeenAt: number;
+  frame: number;
+  box: Track['box'];
+  landmarks: Point[];
+  frames: number;
+  state: 'confirmed' | 'lost' | 'ended';
+  history: EmbedHistory;
+  vote: IdentityVote;
+  label: string;
+  bestQuality: number;
+  bestEmbedding: Float32Array | null;
+  bestEmbeddingQuality: number;
+  faces: TrackFace[];
+  lastUpdateTs: number;
+  snapshot?: SnapshotPaths;
+  snapshotQuality: number;
+  lastSnapshotTs: number;
+  /** Recognition work of this track, in order. */
+  chain: Promise<void>;
+}
+
+export class TrackRecognizer {
+  private readonly tracker: SortTracker<FaceObservation>;
+  private readonly sessions = new Map<number, Session>();
+  private readonly embedPolicy: EmbedPolicyOptions;
+  private readonly updateIntervalMs: number;
+  private readonly snapshotImproveRatio: number;
+  private readonly snapshotIntervalMs: number;
+  private readonly outstanding = new Set<Promise<void>>();
+  /** Embedded faces of recently ended tracks, oldest first (enroll-from-track after the person left). */
+  private readonly endedFaces = new Map<string, TrackFace[]>();
+  /** Counters for metrics. */
+  readonly stats = { frames: 0, detections: 0, tracksStarted: 0, tracksEnded: 0, embeddings: 0, identifications: 0, events: 0 };
+
+  constructor(
+    readonly cameraId: string,
+    private readonly ports: RecognitionPorts,
+    private readonly options: TrackRecognizerOptions,
+  ) {
+    this.tracker = new SortTracker<FaceObservation>(options.tracker);
+    this.embedPolicy = options.embedPolicy ?? DEFAULT_EMBED_POLICY;
+    this.updateIntervalMs = options.updateIntervalMs ?? 100;
+    this.snapshotImproveRatio = options.snapshotImproveRatio ?? 1.1;
+    this.snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
+  }
+
+  /** One detected frame. `dt` is the number of nominal frame intervals since the previous processed frame. */
+  process(frame: CameraFrame, faces: Face[], dt = 1): void {
+    this.stats.frames++;
+    const detections = faces
+      .filter((f) => isTrackableBox(f.box))
+      .map((f) => {
+        const faceQuality = f.quality!;
+        return { box: f.box, score: f.score, payload: { landmarks: f.landmarks, faceQuality, quality: templateQuality(faceQuality), crop: f.crop } };
+      });
+    this.stats.detections += detections.length;
+    const update = this.tracker.update(detections, dt);
+    for (const id of update.confirmed) this.start(update.tracks.find((t) => t.id === id)!, frame);
+    for (const t of update.tracks) {
+      const s = this.sessions.get(t.id);
+      if (!s) continue;
+      if (t.state === 'lost') {
+        s.state = 'lost';
+        continue;
+      }
+      if (t.state !== 'confirmed' || !t.matched) continue;
+      s.state = 'confirmed';
+      const justStarted = update.confirmed.includes(t.id);
+      this.observe(s, t, frame, justStarted);
+      if (justStarted) this.emit('started', s);
+    }
+    for (const t of update.ended) if (t.wasConfirmed) this.end(t.id);
+  }
+
+  /** End every live track now (a shot cut: nothing on screen continues); their recognition finishes in the background. */
+  cut(): void {
+    for (const t of this.tracker.flush()) if (t.wasConfirmed) this.end(t.id);
+  }
+
+  /** End every live track (end of stream, camera removed) and wait for all recognition work. */
+  async finish(): Promise<void> {
+    this.cut();
+    await this.idle();
+  }
+
+  /** Resolves when no recognition work is outstanding. */
+  async idle(): Promise<void> {
+    while (this.outstanding.size) await Promise.all([...this.outstanding]);
+  }
+
+  tracks(): TrackView[] {
+    return [...this.sessions.values()].map((s) => this.view(s));
+  }
+
+  /** The faces a live track embedded, best first (enroll-from-track). */
+  trackFaces(trackId: string): TrackFace[] | undefined {
+    let faces = this.endedFaces.get(trackId);
+    for (const s of this.sessions.values()) if (s.id === trackId) faces = s.faces;
+    return faces && [...faces].sort((a, b) => b.quality - a.quality);
+  }
+
+  private start(t: Track<FaceObservation>, frame: CameraFrame): void {
+    const s: Session = {
+      id: `${this.options.trackIdPrefix}${t.id}`,
+      startedAt: frame.ts,
+      lastSeenAt: frame.ts,
+      frame: frame.seq,
+      box: t.box,
+      landmarks: t.last.payload.landmarks,
+      frames: 0,
+      state: 'confirmed',
+      history: newEmbedHistory(),
+      vote: new IdentityVote(this.options.vote ?? DEFAULT_VOTE_OPTIONS),
+      label: this.ports.strangerLabel(),
+      bestQuality: 0,
+      bestEmbedding: null,
+      bestEmbeddingQuality: -1,
+      faces: [],
+      lastUpdateTs: frame.ts,
+      snapshotQuality: 0,
+      lastSnapshotTs: -Infinity,
+      chain: Promise.resolve(),
+    };
+    this.sessions.set(t.id, s);
+    this.stats.tracksStarted++;
+  }
+
+  private observe(s: Session, t: Track<FaceObservation>, frame: CameraFrame, justStarted: boolean): void {
+    const obs = t.last.payload;
+    s.frames++;
+    s.frame = frame.seq;
+    s.lastSeenAt = frame.ts;
+    s.box = t.last.box; // the detector's box for this frame: what the client draws on this frame
+    s.landmarks = obs.landmarks;
+    s.bestQuality = Math.max(s.bestQuality, obs.quality);
+    if (obs.crop) {
+      const reason = embedDecision(s.history, obs.quality, obs.faceQuality.faceWidth, s.vote.decision !== null, this.embedPolicy);
+      if (reason) this.recognize(s, obs);
+      if (this.ports.writeSnapshot && obs.quality > s.snapshotQuality * this.snapshotImproveRatio && frame.ts - s.lastSnapshotTs >= this.snapshotIntervalMs) {
+        s.snapshotQuality = obs.quality;
+        s.lastSnapshotTs = frame.ts;
+        this.snapshot(s, obs.crop, frame, t.last.box);
+      }
+    }
+    if (!justStarted && frame.ts - s.lastUpdateTs >= this.updateIntervalMs) {
+      s.lastUpdateTs = frame.ts;
+      this.emit('updated', s);
+    }
+  }
+
+  /** Queue work on a track's chain; failures are reported and do not break the chain. */
+  private enqueue(s: Session, what: string, work: () => Promise<void>): void {
+    const p = s.chain.then(work).catch((err) => this.ports.onError?.(what, err));
+    s.chain = p;
+    this.outstanding.add(p);
+    void p.finally(() => this.outstanding.delete(p));
+  }
+
+  private recognize(s: Session, obs: FaceObservation): void {
+    const crop = obs.crop!;
+    this.enqueue(s, `recognition of track ${s.id}`, async () => {
+      const embedding = await this.ports.embed(crop);
+      this.stats.embeddings++;
+      const { match, bestScore } = await this.ports.identify(embedding);
+      s.faces.push({ embedding, faceQuality: obs.faceQuality, quality: obs.quality, crop });
+      if (obs.quality > s.bestEmbeddingQuality) {
+        s.bestEmbedding = embedding;
+        s.bestEmbeddingQuality = obs.quality;
+      }
+      const changed = s.vote.add({ match, bestScore, quality: obs.quality });
+      if (changed) {
+        this.stats.identifications++;
+        if (s.state !== 'ended') this.emit('identified', s);
+        this.saveSighting(s);
+      }
+    });
+  }
+
+  private snapshot(s: Session, crop: Uint8Array, frame: CameraFrame, box: Track['box']): void {
+    this.enqueue(s, `snapshot of track ${s.id}`, async () => {
+      s.snapshot = await this.ports.writeSnapshot!(s.id, frame.ts, crop, frame.image, box);
+    });
+  }
+
+  private end(trackerId: number): void {
+    const s = this.sessions.get(trackerId);
+    if (!s) return;
+    this.enqueue(s, `end of track ${s.id}`, async () => {
+      s.state = 'ended';
+      this.sessions.delete(trackerId);
+      this.stats.tracksEnded++;
+      if (s.faces.length) {
+        this.endedFaces.set(s.id, s.faces);
+        if (this.endedFaces.size > ENDED_FACES_KEPT) this.endedFaces.delete(this.endedFaces.keys().next().value!);
+      }
+      this.emit('ended', s);
+      this.saveSighting(s);
+    });
+  }
+
+  private saveSighting(s: Session): void {
+    const d = s.vote.decision;
+    this.ports.saveSighting?.({
+      id: s.id,
+      cameraId: this.cameraId,
+      trackId: s.id,
+      startedAt: s.startedAt,
+      endedAt: s.lastSeenAt,
+      identityId: d?.id ?? null,
+      identityName: d?.name ?? null,
+      label: d?.name ?? s.label,
+      score: s.vote.score,
+      quality: s.bestQuality,
+      frames: s.frames,
+      faceSnapshot: s.snapshot?.face ?? null,
+      contextSnapshot: s.snapshot?.context ?? null,
+      embedding: s.bestEmbedding,
+      ended: s.state === 'ended',
+    });
+  }
+
+  private view(s: Session): TrackView {
+    const d = s.vote.decision;
+    return {
+      trackId: s.id,
+      cameraId: this.cameraId,
+      state: s.state,
+      startedAt: s.startedAt,
+      lastSeenAt: s.lastSeenAt,
+      frame: s.frame,
+      box: s.box,
+      landmarks: s.landmarks,
+      identity: d,
+      score: s.vote.score,
+      label: d?.name ?? s.label,
+      quality: s.bestQuality,
+      frames: s.frames,
+      embeddings: s.history.embeds,
+      snapshot: s.snapshot,
+    };
+  }
+
+  private emit(kind: TrackEventKind, s: Session): void {
+    const v = this.view(s);
+    this.stats.events++;
+    this.ports.publish({
+      kind,
+      cameraId: this.cameraId,
+      trackId: s.id,
+      frame: v.frame,
+      ts: s.lastSeenAt,
+      box: v.box,
+      landmarks: v.landmarks,
+      identity: v.identity,
+      score: v.score,
+      label: v.label,
+      quality: v.quality,
+      ...(v.snapshot ? { snapshot: v.snapshot } : {}),
+    });
+  }
+}
