@@ -20,6 +20,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GalleryError, type Gallery, type SearchHit, type Template, type TemplateKind } from './gallery.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 export interface ContractSubject {
   gallery: Gallery;
@@ -33,14 +34,7 @@ const EPS = 1e-5;
 
 /** Seeded random unit vectors (mulberry32 + Box-Muller), so failures reproduce. */
 export function unitVectors(seed: number, dim: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return (): Float32Array => {
     const v = new Float64Array(dim);
     let sq = 0;

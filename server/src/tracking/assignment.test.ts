@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Box } from '../engine/types.js';
 import { iou, iouMatrix, linearAssignment } from './assignment.js';
 import { fromRows, matrix, toRows, type Matrix } from './matrix.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 const solve = (rows: number[][], cols?: number) => linearAssignment(fromRows(rows, cols));
 

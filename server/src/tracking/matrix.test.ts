@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { add, at, diagonal, fromRows, identity, invert, matrix, multiply, subtract, toRows, transpose } from './matrix.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 describe('matrix helpers', () => {
   it('multiplies, transposes, adds and subtracts', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Box } from '../engine/types.js';
 import { iou, iouMatrix, linearAssignment } from './assignment.js';
 import { matrix } from './matrix.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../util/seeded-random.js';
 import { isTrackableBox, SortTracker, type Detection, type TrackerUpdate } from './sort-tracker.js';
 
 const face = (cx: number, cy: number, size = 60): Box => [cx - size / 2, cy - size / 2, cx + size / 2, cy + size / 2];

@@ -12,6 +12,7 @@ import { readImageFile } from '../image-decode.js';
 import type * as TensorModule from '../image-tensor.js';
 import type { Point, RgbImage } from '../types.js';
 import type * as WasmModule from './preprocess-wasm.js';
+import { seededRandom } from '../../util/seeded-random.js';
 
 const SERVER = path.resolve(import.meta.dirname, '../../..');
 
@@ -31,18 +32,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (savedEnv !== undefined) process.env.BOOSTFACE_PREPROCESS = savedEnv;
 });
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random image: noise, or a smooth gradient with noise (resampling then hits every weight, not just extremes). */
 function randomImage(width: number, height: number, rand: () => number): RgbImage {
@@ -94,7 +83,7 @@ describe('WebAssembly preprocessing', () => {
   });
 
   it('letterboxes bit-identically to the reference on chosen shapes', () => {
-    const rand = rng(1);
+    const rand = seededRandom(1);
     const shapes: [number, number][] = [
       [1, 1], [1, 2], [2, 1], [1, 9], [9, 1], [2, 2], [3, 3], [5, 7], [7, 5], [8, 8], [15, 16], [17, 13],
       [63, 64], [640, 640], [641, 480], [480, 641], [1000, 3], [3, 1000], [250, 250], [500, 375], [375, 500],
@@ -113,7 +102,7 @@ describe('WebAssembly preprocessing', () => {
   });
 
   it('letterboxes bit-identically on 400 random shapes, scales and normalizations', () => {
-    const rand = rng(2);
+    const rand = seededRandom(2);
     const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
     const calls = wasm.preprocessCalls.resize;
     for (let i = 0; i < 400; i++) {
@@ -127,7 +116,7 @@ describe('WebAssembly preprocessing', () => {
   });
 
   it('warps bit-identically to the reference under random affine maps, inside, across and outside the image', () => {
-    const rand = rng(3);
+    const rand = seededRandom(3);
     const images = [[1, 1], [2, 3], [7, 5], [40, 30], [250, 250], [640, 480], [333, 777]].map(([w, h]) => randomImage(w, h, rand));
     const calls = wasm.preprocessCalls.warp;
     for (let i = 0; i < 1500; i++) {
@@ -150,7 +139,7 @@ describe('WebAssembly preprocessing', () => {
   });
 
   it('declines to JavaScript on degenerate maps and huge coordinates, with identical results', () => {
-    const img = randomImage(50, 40, rng(4));
+    const img = randomImage(50, 40, seededRandom(4));
     for (const M of [
       [0, 0, 0, 0, 0, 0],
       [1, 2, 3, 2, 4, 6],
@@ -164,7 +153,7 @@ describe('WebAssembly preprocessing', () => {
   });
 
   it('aligns random landmark sets bit-identically', () => {
-    const rand = rng(5);
+    const rand = seededRandom(5);
     const img = randomImage(800, 600, rand);
     for (let i = 0; i < 300; i++) {
       const s = 0.3 + rand() * 4, th = (rand() - 0.5) * 1.5, cx = rand() * 800, cy = rand() * 600;
