@@ -111,3 +111,46 @@ export function poolConfig(s: EngineSettings, opts: { recognizer: boolean }): Po
     session: { providers: s.providers, threads: s.threads, deviceId: s.deviceId, trtCacheDir: s.trtCacheDir },
   };
 }
+
+export interface LiveSettings {
+  /** Sightings older than this many days are purged with their snapshots (0 = keep forever). */
+  retentionDays: number;
+  /** At most one `updated` event per track per this many ms. */
+  updateIntervalMs: number;
+  /** Shot-cut threshold (0 = off), see recognition/camera-pipeline.ts. */
+  cutThreshold: number;
+  trackMinHits: number;
+  trackMaxAge: number;
+  trackIou: number;
+  /** Embeddings per track at most. */
+  maxEmbedsPerTrack: number;
+}
+
+export const LIVE_ENV_HELP = `Live recognition:
+  BOOSTFACE_RETENTION_DAYS   keep sightings and snapshots this many days (default 30; 0 = forever)
+  BOOSTFACE_UPDATE_MS        box updates per track at most every N ms (default 100)
+  BOOSTFACE_CUT_THRESHOLD    shot-cut sensitivity, 0-255 thumbnail difference (default 20; 0 = off)
+  BOOSTFACE_TRACK_MIN_HITS   detections in a row before a track starts (default 3)
+  BOOSTFACE_TRACK_MAX_AGE    missed frames before a track ends (default 30)
+  BOOSTFACE_TRACK_IOU        minimum IoU to continue a track (default 0.3)
+  BOOSTFACE_TRACK_EMBEDS     embeddings per track at most (default 8)`;
+
+function unitSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0 || v > 1) throw new ConfigError(`${name} must be a number between 0 and 1, got "${raw}"`);
+  return v;
+}
+
+export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings {
+  return {
+    retentionDays: intSetting(env, 'BOOSTFACE_RETENTION_DAYS', 30, 0, 36_500),
+    updateIntervalMs: intSetting(env, 'BOOSTFACE_UPDATE_MS', 100, 0, 60_000),
+    cutThreshold: intSetting(env, 'BOOSTFACE_CUT_THRESHOLD', 20, 0, 255),
+    trackMinHits: intSetting(env, 'BOOSTFACE_TRACK_MIN_HITS', 3, 1, 100),
+    trackMaxAge: intSetting(env, 'BOOSTFACE_TRACK_MAX_AGE', 30, 0, 10_000),
+    trackIou: unitSetting(env, 'BOOSTFACE_TRACK_IOU', 0.3),
+    maxEmbedsPerTrack: intSetting(env, 'BOOSTFACE_TRACK_EMBEDS', 8, 1, 1000),
+  };
+}

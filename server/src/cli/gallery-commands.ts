@@ -149,16 +149,16 @@ export async function galleryCommand(argv: string[]): Promise<number> {
         return 0;
       }
       case 'delete':
-        print({ deleted: a, templatesRemoved: await g.deleteIdentity(a) });
+        print({ deleted: a, ...(await session.admin.delete(a)) });
         return 0;
       case 'reject':
         print({ identity: a, negativeTemplate: await session.service.rejectMatch(a, { name: b, bytes: new Uint8Array(await readFile(b)) }) });
         return 0;
       case 'rename':
-        print(identityJson(await g.updateIdentity(a, { name: b })));
+        print(identityJson(await session.admin.rename(a, b)));
         return 0;
       default:
-        print({ merged: a, into: b, templatesMoved: await g.mergeIdentities(a, b) });
+        print({ merged: a, into: b, ...(await session.admin.merge(a, b)) });
         return 0;
     }
   } finally {

@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { ConfigError, engineSettings, type EngineSettings } from '../config.js';
+import { ConfigError, engineSettings, liveSettings, type EngineSettings } from '../config.js';
+import { IdentityAdmin } from '../recognition/identity-admin.js';
+import { SightingRetention } from '../recognition/sighting-retention.js';
+import { SightingStore } from '../store/sighting-store.js';
+import { SnapshotStore } from '../store/snapshot-store.js';
+import { openStoreDb } from '../store/store-db.js';
 import { DEFAULT_MATCH_THRESHOLD } from '../gallery/match-threshold.js';
 import type { InferencePool } from '../engine/worker-pool.js';
 import { EmbeddedGallery } from '../gallery/embedded-gallery.js';
@@ -27,6 +32,12 @@ export interface GallerySession {
   gallery: Gallery;
   service: EnrollmentService;
   settings: EngineSettings;
+  /** Sightings of the data directory (local store, also with a Milvus gallery). */
+  sightings: SightingStore;
+  snapshots: SnapshotStore;
+  retention: SightingRetention;
+  /** Identity delete / rename / merge, sightings included. */
+  admin: IdentityAdmin;
   close(): Promise<void>;
 }
 
@@ -54,12 +65,28 @@ export async function openGallerySession(values: { 'data-dir'?: string; gallery?
           })
         : await EmbeddedGallery.open({ dataDir: settings.dataDir, space });
     const service = new EnrollmentService(pool, gallery, { matchThreshold: threshold, detSize: settings.detSize, maxPixels: settings.maxPixels });
+    let db: ReturnType<typeof openStoreDb>;
+    try {
+      db = openStoreDb(settings.dataDir);
+    } catch (err) {
+      await gallery.close();
+      throw err;
+    }
+    const sightings = new SightingStore(db);
+    const snapshots = new SnapshotStore(settings.dataDir);
+    const retention = new SightingRetention(sightings, snapshots, liveSettings(env).retentionDays);
     return {
       pool,
       gallery,
       service,
       settings,
+      sightings,
+      snapshots,
+      retention,
+      admin: new IdentityAdmin(gallery, retention),
       async close() {
+        retention.stop();
+        db.close();
         await gallery.close();
         await pool.close();
       },

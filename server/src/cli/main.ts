@@ -2,6 +2,7 @@ import { ConfigError, ENGINE_ENV_HELP } from '../config.js';
 import { ModelConfigError } from '../models/manifest.js';
 import { EngineError } from '../engine/types.js';
 import { GalleryError } from '../gallery/gallery.js';
+import { StoreError } from '../store/store-db.js';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
 import { enrollCommand, galleryCommand, GALLERY_USAGE, identifyCommand, importCommand } from './gallery-commands.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
@@ -75,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`boostface ${name}: ${e.message}\n`);
       return 2;
     }
-    if (err instanceof GalleryError) {
+    if (err instanceof GalleryError || err instanceof StoreError) {
       process.stderr.write(`boostface ${name}: ${err.code}: ${e.message}\n`);
       return 1;
     }
