@@ -3,7 +3,7 @@
 # where the network allows), then start BoostFace on embedded defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
+bash scripts/install.sh ffmpeg   # cameras are decoded by ffmpeg
 export BOOSTFACE_DATA_DIR="${BOOSTFACE_DATA_DIR:-$PWD/data}"
 export BOOSTFACE_MODELS="${BOOSTFACE_MODELS:-$BOOSTFACE_DATA_DIR/models}"
 mkdir -p "$BOOSTFACE_MODELS"

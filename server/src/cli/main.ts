@@ -1,4 +1,4 @@
-import { ConfigError, ENGINE_ENV_HELP } from '../config.js';
+import { ConfigError, ENGINE_ENV_HELP, LIVE_ENV_HELP } from '../config.js';
 import { ModelConfigError } from '../models/manifest.js';
 import { EngineError } from '../engine/types.js';
 import { GalleryError } from '../gallery/gallery.js';
@@ -7,6 +7,7 @@ import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
 import { enrollCommand, galleryCommand, GALLERY_USAGE, identifyCommand, importCommand } from './gallery-commands.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
 import { serveCommand, SERVE_USAGE } from './serve-command.js';
+import { trackCommand, TRACK_USAGE } from './track-command.js';
 import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
 import { UsageError } from './usage.js';
 
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   import: importCommand,
   identify: identifyCommand,
   gallery: galleryCommand,
+  track: trackCommand,
 };
 
 export const USAGE = `BoostFace — self-hosted real-time face recognition.
@@ -36,6 +38,7 @@ Commands:
   import    bulk-import a folder of people
   identify  name the faces in images
   gallery   list, delete, rename, merge identities
+  track     track and recognize the faces of a recorded video, JSON lines on stdout
 
 ${ANALYZE_USAGE}
 
@@ -47,7 +50,11 @@ ${SERVE_USAGE}
 
 ${GALLERY_USAGE}
 
-${ENGINE_ENV_HELP}`;
+${TRACK_USAGE}
+
+${ENGINE_ENV_HELP}
+
+${LIVE_ENV_HELP}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -111,25 +111,30 @@ export class EnrollmentService {
         }
       }),
     );
-    return this.enrollAnalyzed(target, key, analyzed);
+    return this.enrollAnalyzed(target, key, analyzed, this.thresholds);
   }
 
   /**
    * Enroll faces that were already detected and embedded (enroll-from-track: a track's best faces). Each face is
    * judged like an image holding only that face, with the same quality gates, duplicate and collision checks.
    */
-  async enrollFaces(target: EnrollTarget, items: { name: string; face: Face }[]): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
+  async enrollFaces(
+    target: EnrollTarget,
+    items: { name: string; face: Face }[],
+    thresholds: Partial<EnrollmentThresholds> = {},
+  ): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
     if (!target.identityId && !target.name?.trim()) throw new GalleryError('BAD_INPUT', 'give an identity id or a name');
     if (items.length === 0) throw new GalleryError('BAD_INPUT', 'no faces to enroll');
     if (items.some((i) => !i.face.embedding || !i.face.quality)) throw new GalleryError('BAD_INPUT', 'every face needs its embedding and quality');
     const key = target.identityId ? `id:${target.identityId}` : `name:${target.name!.trim()}`;
-    return this.enrollAnalyzed(target, key, items.map((i) => ({ im: { name: i.name }, faces: [i.face] })));
+    return this.enrollAnalyzed(target, key, items.map((i) => ({ im: { name: i.name }, faces: [i.face] })), { ...this.thresholds, ...thresholds });
   }
 
   private enrollAnalyzed(
     target: EnrollTarget,
     key: string,
     analyzed: ({ im: { name: string; box?: Box }; faces: Face[] } | { im: { name: string; box?: Box }; error: string })[],
+    thresholds: EnrollmentThresholds,
   ): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
     return this.serialize(key, async () => {
       const found = await this.findTarget(target);
@@ -142,13 +147,13 @@ export class EnrollmentService {
           results.push({ image: a.im.name, status: 'rejected', reason: 'BAD_IMAGE', message: a.error });
           continue;
         }
-        const judged = judgeEnrollmentFaces(a.faces, this.thresholds, a.im.box);
+        const judged = judgeEnrollmentFaces(a.faces, thresholds, a.im.box);
         if (!judged.ok) {
           results.push({ image: a.im.name, status: 'rejected', reason: judged.reason, message: judged.message });
           continue;
         }
         const embedding = judged.face.embedding!;
-        const dup = [...existing, ...accepted].some((t) => cosine(t.embedding, embedding) >= this.thresholds.duplicateSimilarity);
+        const dup = [...existing, ...accepted].some((t) => cosine(t.embedding, embedding) >= thresholds.duplicateSimilarity);
         if (dup) {
           results.push({ image: a.im.name, status: 'rejected', reason: 'DUPLICATE', message: 'an almost identical template of this identity exists' });
           continue;

@@ -27,6 +27,8 @@ export interface LiveRecognitionDeps {
   maxBatch: number;
   detSize: number;
   recognizer?: Omit<TrackRecognizerOptions, 'trackIdPrefix'>;
+  /** Shot-cut threshold of every camera pipeline (see camera-pipeline.ts). */
+  cutThreshold?: number;
   log?: (message: string) => void;
 }
 
@@ -36,6 +38,7 @@ export interface StartCameraOptions {
 }
 
 const CROP_SIZE = 112;
+const TRACK_ENROLLMENT_GATES = { minInterOcular: 0, minBlur: 5, maxAbsYaw: 1, maxAbsPitch: 1, minDetScore: 0.5 };
 
 export class LiveRecognition {
   private readonly batcher: EmbedBatcher;
@@ -75,7 +78,7 @@ export class LiveRecognition {
       },
       { ...d.recognizer, trackIdPrefix: `${cameraId}-${this.runId}-` },
     );
-    p = new CameraPipeline(cameraId, d.pool, recognizer, { detSize: d.detSize, frameIntervalMs: options.frameIntervalMs });
+    p = new CameraPipeline(cameraId, d.pool, recognizer, { detSize: d.detSize, frameIntervalMs: options.frameIntervalMs, cutThreshold: d.cutThreshold });
     this.pipelines.set(cameraId, p);
     return p;
   }
@@ -92,6 +95,11 @@ export class LiveRecognition {
     await Promise.all([...this.pipelines.keys()].map((id) => this.stopCamera(id)));
   }
 
+  /** Resolves when no recognition work (embeddings, searches, snapshots) is outstanding on any camera. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.pipelines.values()].map((p) => p.recognizer.idle()));
+  }
+
   /** Live tracks, of one camera or all. */
   tracks(cameraId?: string): TrackView[] {
     const list = cameraId ? [this.pipelines.get(cameraId)].filter((p) => p !== undefined) : [...this.pipelines.values()];
@@ -106,12 +114,18 @@ export class LiveRecognition {
     throw new GalleryError('NOT_FOUND', `no recent track ${trackId} with embedded faces (tracks are kept a while after they end)`);
   }
 
-  /** Turn a track's best faces (up to `maxFaces`) into templates of a new or existing identity. */
+  /**
+   * Turn a track's best faces (up to `maxFaces`) into templates of a new or existing identity. An operator chose this
+   * track, and video faces are smaller, softer and more often turned than enrollment photos: the photo gates on eye
+   * distance, sharpness and pose are relaxed (faces were already at least minFaceWidth wide to be embedded); the
+   * detection-score, duplicate and collision checks stay.
+   */
   async enrollFromTrack(trackId: string, target: EnrollTarget, maxFaces = 5): Promise<{ identity: Identity | null; results: EnrollImageResult[] }> {
     const faces = this.facesOfTrack(trackId).slice(0, maxFaces);
     return this.deps.enrollment.enrollFaces(
       target,
       faces.map((f, i) => ({ name: `${trackId}#${i + 1}`, face: { box: [0, 0, 0, 0], score: f.faceQuality.detScore, landmarks: [], quality: f.faceQuality, embedding: f.embedding } satisfies Face })),
+      TRACK_ENROLLMENT_GATES,
     );
   }
 

@@ -1,0 +1,218 @@
+/**
+ * The composition root: the only place that wires adapters together.
+ *
+ *   openCore(env, options)  engine (worker pool) + gallery (embedded or Milvus) + store (sightings, snapshots,
+ *                           cameras) + enrollment and identity services: what every command needs.
+ *   startLive(core)         event bus + live recognition + camera manager, each camera's frames through a
+ *                           latest-wins scheduler into its pipeline: what the server runs.
+ */
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { InProcessBus } from './bus/in-process-bus.js';
+import type { EventBus } from './bus/event-bus.js';
+import { CameraManager } from './cameras/camera-manager.js';
+import type { CameraConfig } from './cameras/camera-config.js';
+import type { CameraFrame } from './cameras/ffmpeg-source.js';
+import { FrameScheduler, type SchedulerStats } from './cameras/frame-scheduler.js';
+import type { SourceHealth } from './cameras/source-health.js';
+import { ConfigError, engineSettings, liveSettings, poolConfig, type EngineSettings, type LiveSettings } from './config.js';
+import { engineSummary } from './engine/engine-summary.js';
+import { InferencePool } from './engine/worker-pool.js';
+import { EmbeddedGallery } from './gallery/embedded-gallery.js';
+import { EnrollmentService } from './gallery/enrollment-service.js';
+import type { Gallery } from './gallery/gallery.js';
+import { DEFAULT_MATCH_THRESHOLD } from './gallery/match-threshold.js';
+import { MilvusGallery } from './gallery/milvus-gallery.js';
+import { DEFAULT_EMBED_POLICY } from './recognition/embed-policy.js';
+import { IdentityAdmin } from './recognition/identity-admin.js';
+import { LiveRecognition } from './recognition/live-recognition.js';
+import { SightingRetention } from './recognition/sighting-retention.js';
+import type { BusTopics } from './recognition/track-event.js';
+import { SightingStore } from './store/sighting-store.js';
+import { SnapshotStore } from './store/snapshot-store.js';
+import { SqliteCameraRepository } from './store/sqlite-camera-repository.js';
+import { openStoreDb } from './store/store-db.js';
+
+export interface CoreOptions {
+  /** embedded (default) or milvus; default BOOSTFACE_GALLERY. */
+  gallery?: string;
+  /** Open-set threshold; default BOOSTFACE_MATCH_THRESHOLD or the calibrated default. */
+  threshold?: number;
+  /** Where engine start-up lines go (provider in use, fallbacks). */
+  log?: (line: string) => void;
+}
+
+export interface Core {
+  settings: EngineSettings;
+  live: LiveSettings;
+  matchThreshold: number;
+  pool: InferencePool;
+  gallery: Gallery;
+  enrollment: EnrollmentService;
+  db: Database.Database;
+  sightings: SightingStore;
+  snapshots: SnapshotStore;
+  retention: SightingRetention;
+  admin: IdentityAdmin;
+  close(): Promise<void>;
+}
+
+/** Start the engine, open the gallery in the recognizer's embedding space, open the store. */
+export async function openCore(env: NodeJS.ProcessEnv, options: CoreOptions = {}): Promise<Core> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const backend = options.gallery ?? env.BOOSTFACE_GALLERY ?? 'embedded';
+  if (backend !== 'embedded' && backend !== 'milvus') throw new ConfigError(`unknown gallery backend "${backend}" (embedded or milvus)`);
+  if (backend === 'milvus' && !env.BOOSTFACE_MILVUS_ADDRESS) throw new ConfigError('the milvus gallery needs BOOSTFACE_MILVUS_ADDRESS (host:port)');
+  const matchThreshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
+  const settings = engineSettings(env);
+  const live = liveSettings(env);
+  const pool = await InferencePool.start(poolConfig(settings, { recognizer: true }));
+  const cleanups: (() => Promise<void> | void)[] = [() => pool.close()];
+  const unwind = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    engineSummary(pool.info, settings.workers, settings.threads).forEach((line) => log(line));
+    const recognizer = pool.info.recognizer!;
+    const space = { model: path.basename(recognizer.file, '.onnx'), dim: recognizer.dim };
+    const gallery =
+      backend === 'milvus'
+        ? await MilvusGallery.open({
+            address: env.BOOSTFACE_MILVUS_ADDRESS!,
+            token: env.BOOSTFACE_MILVUS_TOKEN || undefined,
+            database: env.BOOSTFACE_MILVUS_DATABASE || undefined,
+            ssl: env.BOOSTFACE_MILVUS_SSL === '1',
+            collectionPrefix: env.BOOSTFACE_MILVUS_PREFIX || undefined,
+            space,
+          })
+        : await EmbeddedGallery.open({ dataDir: settings.dataDir, space });
+    cleanups.push(() => gallery.close());
+    const db = openStoreDb(settings.dataDir);
+    cleanups.push(() => void db.close());
+    const sightings = new SightingStore(db);
+    const snapshots = new SnapshotStore(settings.dataDir);
+    const retention = new SightingRetention(sightings, snapshots, live.retentionDays);
+    cleanups.push(() => retention.stop());
+    const enrollment = new EnrollmentService(pool, gallery, { matchThreshold, detSize: settings.detSize, maxPixels: settings.maxPixels });
+    return {
+      settings,
+      live,
+      matchThreshold,
+      pool,
+      gallery,
+      enrollment,
+      db,
+      sightings,
+      snapshots,
+      retention,
+      admin: new IdentityAdmin(gallery, retention),
+      close: unwind,
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+export interface LiveOptions {
+  bus?: EventBus<BusTopics>;
+  log?: (line: string) => void;
+  /** Camera health changes (the API's cameraStatus subscription). */
+  onHealth?: (cameraId: string, health: SourceHealth) => void;
+  /** Run the hourly retention purge (default true). */
+  retention?: boolean;
+}
+
+export interface Live {
+  bus: EventBus<BusTopics>;
+  recognition: LiveRecognition;
+  cameras: CameraManager;
+  /** Frame scheduling counters of a running camera (offered, delivered, dropped, skipped). */
+  schedulerStats(cameraId: string): SchedulerStats | undefined;
+  stop(): Promise<void>;
+}
+
+/** Live recognition over the core's engine, gallery and store; without sightings nothing is written to the store. */
+export function createRecognition(core: Core, bus: EventBus<BusTopics>, options: { sightings?: boolean; log?: (line: string) => void } = {}): LiveRecognition {
+  const s = core.live;
+  const store = options.sightings !== false;
+  return new LiveRecognition({
+    pool: core.pool,
+    gallery: core.gallery,
+    enrollment: core.enrollment,
+    bus,
+    sightings: store ? core.sightings : undefined,
+    snapshots: store ? core.snapshots : undefined,
+    maxBatch: core.settings.maxBatch,
+    detSize: core.settings.detSize,
+    recognizer: {
+      tracker: { minHits: s.trackMinHits, maxAge: s.trackMaxAge, iouThreshold: s.trackIou },
+      updateIntervalMs: s.updateIntervalMs,
+      embedPolicy: { ...DEFAULT_EMBED_POLICY, maxPerTrack: s.maxEmbedsPerTrack },
+    },
+    cutThreshold: s.cutThreshold,
+    log: options.log,
+  });
+}
+
+/** Nominal frame interval for the tracker's motion model when the camera does not fix its fps. */
+const DEFAULT_FRAME_INTERVAL_MS = 40;
+
+/** Start the cameras stored in the data directory and recognize faces on them. */
+export async function startLive(core: Core, options: LiveOptions = {}): Promise<Live> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const bus = options.bus ?? new InProcessBus<BusTopics>();
+  const recognition = createRecognition(core, bus, { log });
+  core.sightings.closeDangling();
+  const schedulers = new Map<string, { scheduler: FrameScheduler<CameraFrame>; loop: Promise<void> }>();
+
+  const schedulerFor = (camera: CameraConfig) => {
+    let entry = schedulers.get(camera.id);
+    if (entry) {
+      entry.scheduler.setDetectFps(camera.detectFps);
+      return entry.scheduler;
+    }
+    const scheduler = new FrameScheduler<CameraFrame>({ detectFps: camera.detectFps });
+    const pipeline = recognition.camera(camera.id, { frameIntervalMs: camera.fps ? 1000 / camera.fps : DEFAULT_FRAME_INTERVAL_MS });
+    const loop = (async () => {
+      for (let frame = await scheduler.next(); frame; frame = await scheduler.next()) {
+        try {
+          await pipeline.handle(frame);
+        } catch (err) {
+          log(`camera ${camera.id}: frame ${frame.seq} failed: ${(err as Error).message}`);
+        }
+      }
+    })();
+    schedulers.set(camera.id, (entry = { scheduler, loop }));
+    return scheduler;
+  };
+  const stopCamera = async (cameraId: string) => {
+    const entry = schedulers.get(cameraId);
+    if (!entry) return;
+    schedulers.delete(cameraId);
+    entry.scheduler.close();
+    await entry.loop;
+    await recognition.stopCamera(cameraId);
+  };
+
+  const cameras = new CameraManager({
+    repository: new SqliteCameraRepository(core.db),
+    onFrame: (frame, camera) => schedulerFor(camera).offer(frame),
+    onHealth: options.onHealth,
+    onSourceStopped: (cameraId) => void stopCamera(cameraId),
+  });
+  await cameras.start();
+  if (options.retention !== false) core.retention.start(undefined, log);
+  return {
+    bus,
+    recognition,
+    cameras,
+    schedulerStats: (id) => schedulers.get(id)?.scheduler.stats(),
+    async stop() {
+      await cameras.stop();
+      await Promise.all([...schedulers.keys()].map(stopCamera));
+      await recognition.stopAll();
+      core.retention.stop();
+    },
+  };
+}
