@@ -14,7 +14,7 @@ import { CameraManager } from './cameras/camera-manager.js';
 import type { CameraConfig } from './cameras/camera-config.js';
 import type { CameraFrame } from './cameras/ffmpeg-source.js';
 import { FrameScheduler, type SchedulerStats } from './cameras/frame-scheduler.js';
-import type { SourceHealth } from './cameras/source-health.js';
+import { isFinalState, type SourceHealth } from './cameras/source-health.js';
 import { ConfigError, engineSettings, liveSettings, poolConfig, type EngineSettings, type LiveSettings } from './config.js';
 import { engineSummary } from './engine/engine-summary.js';
 import { InferencePool } from './engine/worker-pool.js';
@@ -198,7 +198,13 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
   const cameras = new CameraManager({
     repository: new SqliteCameraRepository(core.db),
     onFrame: (frame, camera) => schedulerFor(camera).offer(frame),
-    onHealth: options.onHealth,
+    onHealth: (cameraId, health) => {
+      options.onHealth?.(cameraId, health);
+      const kind = cameras.get(cameraId)?.camera.kind;
+      // A broken-off stream ends its tracks (a gap, then maybe another scene); a finished file ends its pipeline.
+      if (kind && isFinalState(health.state, kind)) void stopCamera(cameraId);
+      else if (health.state === 'reconnecting' || health.state === 'failed') recognition.endTracks(cameraId);
+    },
     onSourceStopped: (cameraId) => void stopCamera(cameraId),
   });
   await cameras.start();

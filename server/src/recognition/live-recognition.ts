@@ -83,6 +83,11 @@ export class LiveRecognition {
     return p;
   }
 
+  /** End a camera's live tracks now (its stream broke off: nothing seen so far continues after a reconnect). */
+  endTracks(cameraId: string): void {
+    this.pipelines.get(cameraId)?.recognizer.cut();
+  }
+
   /** End a camera's tracks (their `ended` events and sightings) and forget its pipeline. */
   async stopCamera(cameraId: string): Promise<void> {
     const p = this.pipelines.get(cameraId);
