@@ -50,6 +50,50 @@ const MIGRATIONS: string[] = [
    CREATE INDEX sightings_by_time ON sightings (started_at, id);
    CREATE INDEX sightings_by_identity ON sightings (identity_id, started_at);
    CREATE INDEX sightings_by_camera ON sightings (camera_id, started_at);`,
+  // API: tokens (only a hash of each secret), the audit log, alerts, the shared wall.
+  `CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL,
+     camera_scope TEXT,
+     secret_hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL,
+     created_by TEXT,
+     last_used_at INTEGER,
+     revoked_at INTEGER
+   );
+   CREATE TABLE audit_log (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     actor_id TEXT,
+     actor_name TEXT,
+     role TEXT,
+     action TEXT NOT NULL,
+     target TEXT,
+     details TEXT,
+     outcome TEXT NOT NULL
+   );
+   CREATE INDEX audit_by_time ON audit_log (at);
+   CREATE INDEX audit_by_action ON audit_log (action, at);
+   CREATE TABLE alerts (
+     id TEXT PRIMARY KEY,
+     at INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     camera_id TEXT NOT NULL,
+     track_id TEXT,
+     identity_id TEXT,
+     payload TEXT NOT NULL,
+     acknowledged_at INTEGER,
+     acknowledged_by TEXT
+   );
+   CREATE INDEX alerts_by_time ON alerts (at);
+   CREATE TABLE wall_state (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     updated_by TEXT
+   );`,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;
