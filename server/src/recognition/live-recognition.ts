@@ -105,6 +105,11 @@ export class LiveRecognition {
     await Promise.all([...this.pipelines.values()].map((p) => p.recognizer.idle()));
   }
 
+  /** Frames a camera's pipeline has processed (undefined when it has none running). */
+  processedFrames(cameraId: string): number | undefined {
+    return this.pipelines.get(cameraId)?.stats.frames;
+  }
+
   /** Live tracks, of one camera or all. */
   tracks(cameraId?: string): TrackView[] {
     const list = cameraId ? [this.pipelines.get(cameraId)].filter((p) => p !== undefined) : [...this.pipelines.values()];

@@ -2,7 +2,9 @@
  * The live pipeline's output contract: one stream of events per face track. `frame` is the camera's frame sequence
  * number, so a client can draw each box on the frame it belongs to; `ts` is that frame's capture time (ms since epoch).
  */
+import type { SourceHealth } from '../cameras/source-health.js';
 import type { Box, Point } from '../engine/types.js';
+import type { Alert } from '../store/alert-store.js';
 
 export type TrackEventKind = 'started' | 'updated' | 'identified' | 'ended';
 
@@ -34,7 +36,15 @@ export interface TrackEvent {
   snapshot?: { face: string; context: string };
 }
 
-/** Topics on the event bus and what each carries. */
+/** A camera source's health changed. */
+export interface CameraStatusMessage {
+  cameraId: string;
+  health: SourceHealth;
+}
+
+/** Topics on the event bus and what each carries (JSON-safe: they may cross processes through Redis). */
 export interface BusTopics {
   trackEvents: TrackEvent;
+  cameraStatus: CameraStatusMessage;
+  alerts: Alert;
 }

@@ -14,7 +14,7 @@ const APPLICATION_ID = 0x42467331;
 
 export class StoreError extends Error {
   constructor(
-    readonly code: 'CORRUPT_STORE' | 'UNAVAILABLE' | 'NOT_FOUND' | 'BAD_INPUT',
+    readonly code: 'CORRUPT_STORE' | 'UNAVAILABLE' | 'NOT_FOUND' | 'BAD_INPUT' | 'CONFLICT',
     message: string,
   ) {
     super(message);

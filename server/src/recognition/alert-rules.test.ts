@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessBus } from '../bus/in-process-bus.js';
+import type { Gallery } from '../gallery/gallery.js';
+import { AlertStore, type Alert } from '../store/alert-store.js';
+import { openStoreDb } from '../store/store-db.js';
+import { AlertRules } from './alert-rules.js';
+import type { BusTopics, TrackEvent } from './track-event.js';
+
+let dir: string;
+let db: ReturnType<typeof openStoreDb>;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-rules-'));
+  db = openStoreDb(dir);
+});
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// Only getIdentity is used by the rules.
+const gallery = {
+  getIdentity: async (id: string) => ({ id, name: id, notes: '', tags: id === 'villain' ? ['watchlist'] : [], createdAt: 0, updatedAt: 0, templateCount: 1 }),
+} as unknown as Gallery;
+
+const ev = (kind: TrackEvent['kind'], trackId: string, ts: number, identity: string | null = null, cameraId = 'c1'): TrackEvent => ({
+  kind, cameraId, trackId, frame: ts / 40, ts, box: [0, 0, 10, 10], landmarks: [], identity: identity ? { id: identity, name: identity, score: 0.6 } : null,
+  score: identity ? 0.6 : 0.2, label: identity ?? 'Unknown 1', quality: 0.5,
+});
+
+describe('AlertRules', () => {
+  it('alerts once per track for a watchlist identity, stores and publishes it', async () => {
+    const bus = new InProcessBus<BusTopics>();
+    const published: Alert[] = [];
+    bus.subscribe('alerts', (a) => published.push(a));
+    const store = new AlertStore(db);
+    const rules = new AlertRules(bus, gallery, store, { unknownAfterMs: 0, unknownCameras: null });
+    for (const e of [ev('started', 't1', 0), ev('identified', 't1', 40, 'villain'), ev('identified', 't1', 80, 'villain'), ev('started', 't2', 0), ev('identified', 't2', 40, 'friend')]) bus.publish('trackEvents', e);
+    await rules.idle();
+    expect(published.map((a) => [a.kind, a.trackId, a.identityId, a.payload.label])).toEqual([['watchlist', 't1', 'villain', 'villain']]);
+    expect(store.list().map((a) => a.id)).toEqual([published[0].id]);
+    rules.close();
+  });
+
+  it('alerts on an unknown person lingering on a watched camera', async () => {
+    const bus = new InProcessBus<BusTopics>();
+    const store = new AlertStore(db);
+    const rules = new AlertRules(bus, gallery, store, { unknownAfterMs: 5000, unknownCameras: ['c1'] });
+    for (const e of [ev('started', 'a', 0), ev('updated', 'a', 4000), ev('updated', 'a', 5000), ev('updated', 'a', 6000), ev('started', 'b', 0, null, 'c2'), ev('updated', 'b', 9000, null, 'c2'), ev('started', 'c', 0), ev('identified', 'c', 6000, 'friend')])
+      bus.publish('trackEvents', e);
+    await rules.idle();
+    expect(store.list().map((a) => [a.kind, a.trackId, a.at])).toEqual([['unknown', 'a', 5000]]);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Alerts from track events: a track identified as an identity tagged `watchlist`, and (when configured) an unknown
+ * person on screen for at least `unknownAfterMs` on the listed cameras. One alert per track and kind; stored, then
+ * published on the bus (topic `alerts`) for the API's `alerts` subscription.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventBus, Unsubscribe } from '../bus/event-bus.js';
+import type { Gallery } from '../gallery/gallery.js';
+import type { Alert, AlertStore } from '../store/alert-store.js';
+import type { BusTopics, TrackEvent } from './track-event.js';
+
+export const WATCHLIST_TAG = 'watchlist';
+
+export interface AlertRuleOptions {
+  /** Alert when an unknown track has lasted this long (ms); 0 = off. */
+  unknownAfterMs: number;
+  /** Cameras the unknown-person rule watches; null = all. */
+  unknownCameras: string[] | null;
+}
+
+/** Identity tags change rarely: cached a few seconds so a busy wall does not query the gallery per event. */
+const TAG_CACHE_MS = 5000;
+
+export class AlertRules {
+  private readonly alerted = new Set<string>();
+  private readonly trackStart = new Map<string, number>();
+  private readonly tagCache = new Map<string, { tags: string[]; at: number }>();
+  private readonly off: Unsubscribe;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bus: EventBus<BusTopics>,
+    private readonly gallery: Gallery,
+    private readonly store: AlertStore,
+    private readonly options: AlertRuleOptions,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    this.off = bus.subscribe('trackEvents', (e) => {
+      // In order, off the publisher's turn: rules may look up tags in the gallery.
+      this.chain = this.chain.then(() => this.onEvent(e)).catch((err) => this.log(`alerts: ${(err as Error).message}`));
+    });
+  }
+
+  /** Resolves when every event received so far has been handled. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  close(): void {
+    this.off();
+  }
+
+  private async tagsOf(identityId: string): Promise<string[]> {
+    const hit = this.tagCache.get(identityId);
+    if (hit && Date.now() - hit.at < TAG_CACHE_MS) return hit.tags;
+    const tags = (await this.gallery.getIdentity(identityId))?.tags ?? [];
+    this.tagCache.set(identityId, { tags, at: Date.now() });
+    return tags;
+  }
+
+  private async onEvent(e: TrackEvent): Promise<void> {
+    if (e.kind === 'started') this.trackStart.set(e.trackId, e.ts);
+    if (e.identity && (e.kind === 'identified' || e.kind === 'started') && (await this.tagsOf(e.identity.id)).includes(WATCHLIST_TAG)) {
+      this.raise('watchlist', e, { label: e.identity.name, score: e.identity.score, rule: 'identity tagged watchlist' });
+    }
+    const { unknownAfterMs, unknownCameras } = this.options;
+    const start = this.trackStart.get(e.trackId);
+    if (unknownAfterMs > 0 && !e.identity && start !== undefined && e.ts - start >= unknownAfterMs && (!unknownCameras || unknownCameras.includes(e.cameraId))) {
+      this.raise('unknown', e, { label: e.label, score: e.score, rule: `unknown person for ${Math.round(unknownAfterMs / 1000)} s` });
+    }
+    if (e.kind === 'ended') {
+      this.trackStart.delete(e.trackId);
+      this.alerted.delete(`watchlist:${e.trackId}`);
+      this.alerted.delete(`unknown:${e.trackId}`);
+    }
+  }
+
+  private raise(kind: Alert['kind'], e: TrackEvent, payload: Omit<Alert['payload'], 'snapshot'>): void {
+    const key = `${kind}:${e.trackId}`;
+    if (this.alerted.has(key)) return;
+    this.alerted.add(key);
+    const alert: Alert = {
+      id: randomUUID(),
+      at: e.ts,
+      kind,
+      cameraId: e.cameraId,
+      trackId: e.trackId,
+      identityId: e.identity?.id ?? null,
+      payload: { ...payload, ...(e.snapshot ? { snapshot: e.snapshot } : {}) },
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+    };
+    this.store.put(alert);
+    this.bus.publish('alerts', alert);
+  }
+}

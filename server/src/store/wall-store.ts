@@ -1,0 +1,95 @@
+/**
+ * The shared wall: grid size, which camera each tile shows, pinned tiles and the focused tile. Every change is one
+ * operation applied in a transaction and bumps the version, so concurrent edits from several operators resolve
+ * deterministically: operations apply in the order the server receives them, each to the latest state; a client that
+ * passes `expectedVersion` (compare-and-set) gets a CONFLICT instead when someone else changed the wall first.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from './store-db.js';
+
+export const WALL_GRIDS = [1, 4, 9, 16] as const;
+
+export interface WallState {
+  version: number;
+  grid: number;
+  /** Camera id per tile (length = grid); null = empty tile. */
+  tiles: (string | null)[];
+  pinned: number[];
+  focused: number | null;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+export type WallOp =
+  | { op: 'layout'; grid: number; tiles?: (string | null)[] }
+  | { op: 'assign'; tile: number; cameraId: string | null }
+  | { op: 'pin'; tile: number; pinned: boolean }
+  | { op: 'focus'; tile: number | null };
+
+const KEY = 'wall';
+const EMPTY: WallState = { version: 0, grid: 4, tiles: [null, null, null, null], pinned: [], focused: null, updatedAt: 0, updatedBy: null };
+
+const bad = (m: string) => new StoreError('BAD_INPUT', m);
+
+export function applyWallOp(s: WallState, o: WallOp): Omit<WallState, 'version' | 'updatedAt' | 'updatedBy'> {
+  const tileIn = (t: number, grid = s.grid) => {
+    if (!Number.isInteger(t) || t < 0 || t >= grid) throw bad(`tile ${t} is not on a ${grid}-tile wall`);
+  };
+  switch (o.op) {
+    case 'layout': {
+      if (!(WALL_GRIDS as readonly number[]).includes(o.grid)) throw bad(`grid must be one of ${WALL_GRIDS.join(', ')}`);
+      if (o.tiles && o.tiles.length > o.grid) throw bad(`${o.tiles.length} tiles do not fit a ${o.grid}-tile wall`);
+      // Shrinking keeps the first tiles; pins and focus outside the new grid are dropped.
+      const base = o.tiles ?? s.tiles;
+      const tiles = Array.from({ length: o.grid }, (_, i) => base[i] ?? null);
+      return { grid: o.grid, tiles, pinned: s.pinned.filter((t) => t < o.grid), focused: s.focused !== null && s.focused < o.grid ? s.focused : null };
+    }
+    case 'assign': {
+      tileIn(o.tile);
+      const tiles = [...s.tiles];
+      tiles[o.tile] = o.cameraId;
+      return { grid: s.grid, tiles, pinned: s.pinned, focused: s.focused };
+    }
+    case 'pin': {
+      tileIn(o.tile);
+      const pinned = new Set(s.pinned);
+      if (o.pinned) pinned.add(o.tile);
+      else pinned.delete(o.tile);
+      return { grid: s.grid, tiles: s.tiles, pinned: [...pinned].sort((a, b) => a - b), focused: s.focused };
+    }
+    case 'focus':
+      if (o.tile !== null) tileIn(o.tile);
+      return { grid: s.grid, tiles: s.tiles, pinned: s.pinned, focused: o.tile };
+  }
+}
+
+export class WallStore {
+  constructor(private readonly db: Database.Database) {}
+
+  get(): WallState {
+    const row = this.db.prepare('SELECT value, version, updated_at, updated_by FROM wall_state WHERE key = ?').get(KEY) as
+      | { value: string; version: number; updated_at: number; updated_by: string | null }
+      | undefined;
+    if (!row) return { ...EMPTY, tiles: [...EMPTY.tiles] };
+    return { ...JSON.parse(row.value), version: row.version, updatedAt: row.updated_at, updatedBy: row.updated_by };
+  }
+
+  /** Apply one operation atomically; CONFLICT when `expectedVersion` is given and the wall moved on. */
+  apply(op: WallOp, by: string, expectedVersion?: number, now = Date.now()): WallState {
+    return this.db.transaction(() => {
+      const cur = this.get();
+      if (expectedVersion !== undefined && expectedVersion !== cur.version) {
+        throw new StoreError('CONFLICT', `the wall changed (version ${cur.version}, expected ${expectedVersion}); reload and retry`);
+      }
+      const next = applyWallOp(cur, op);
+      const version = cur.version + 1;
+      this.db
+        .prepare(
+          `INSERT INTO wall_state (key, value, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+        )
+        .run(KEY, JSON.stringify(next), version, now, by);
+      return { ...next, version, updatedAt: now, updatedBy: by };
+    })();
+  }
+}
