@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian packages the tests use: ffmpeg (camera ingest), GStreamer's RTSP server (tools/rtsp, loopback RTSP
-# camera), Python venv support (tools/milvus and tools/reference venvs).
-bash scripts/install.sh ffmpeg python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+# camera), redis-server (event bus across replicas), Python venv support (tools/milvus and tools/reference venvs).
+bash scripts/install.sh ffmpeg redis-server python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 export BOOSTFACE_SHARED="${BOOSTFACE_SHARED:-$(cd .. && pwd)/shared}"
 echo "test: typecheck" >&2
 npm run typecheck --silent

@@ -129,6 +129,8 @@ export interface Live {
   cameras: CameraManager;
   /** Frame scheduling counters of a running camera (offered, delivered, dropped, skipped). */
   schedulerStats(cameraId: string): SchedulerStats | undefined;
+  /** The newest decoded frame of a camera (live video to clients; its seq matches the track events' frame). */
+  latestFrame(cameraId: string): CameraFrame | undefined;
   stop(): Promise<void>;
 }
 
@@ -165,6 +167,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
   const recognition = createRecognition(core, bus, { log });
   core.sightings.closeDangling();
   const schedulers = new Map<string, { scheduler: FrameScheduler<CameraFrame>; loop: Promise<void> }>();
+  const latest = new Map<string, CameraFrame>();
 
   const schedulerFor = (camera: CameraConfig) => {
     let entry = schedulers.get(camera.id);
@@ -190,6 +193,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     const entry = schedulers.get(cameraId);
     if (!entry) return;
     schedulers.delete(cameraId);
+    latest.delete(cameraId);
     entry.scheduler.close();
     await entry.loop;
     await recognition.stopCamera(cameraId);
@@ -197,9 +201,13 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
 
   const cameras = new CameraManager({
     repository: new SqliteCameraRepository(core.db),
-    onFrame: (frame, camera) => schedulerFor(camera).offer(frame),
+    onFrame: (frame, camera) => {
+      latest.set(camera.id, frame);
+      schedulerFor(camera).offer(frame);
+    },
     onHealth: (cameraId, health) => {
       options.onHealth?.(cameraId, health);
+      bus.publish('cameraStatus', { cameraId, health });
       const kind = cameras.get(cameraId)?.camera.kind;
       // A broken-off stream ends its tracks (a gap, then maybe another scene); a finished file ends its pipeline.
       if (kind && isFinalState(health.state, kind)) void stopCamera(cameraId);
@@ -214,6 +222,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     recognition,
     cameras,
     schedulerStats: (id) => schedulers.get(id)?.scheduler.stats(),
+    latestFrame: (id) => latest.get(id),
     async stop() {
       await cameras.stop();
       await Promise.all([...schedulers.keys()].map(stopCamera));

@@ -6,6 +6,7 @@ import { StoreError } from '../store/store-db.js';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
 import { enrollCommand, galleryCommand, GALLERY_USAGE, identifyCommand, importCommand } from './gallery-commands.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
+import { schemaCommand, SCHEMA_USAGE } from './schema-command.js';
 import { serveCommand, SERVE_USAGE } from './serve-command.js';
 import { trackCommand, TRACK_USAGE } from './track-command.js';
 import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
@@ -23,6 +24,7 @@ const commands: Record<string, Command> = {
   identify: identifyCommand,
   gallery: galleryCommand,
   track: trackCommand,
+  schema: schemaCommand,
 };
 
 export const USAGE = `BoostFace — self-hosted real-time face recognition.
@@ -39,6 +41,7 @@ Commands:
   identify  name the faces in images
   gallery   list, delete, rename, merge identities
   track     track and recognize the faces of a recorded video, JSON lines on stdout
+  schema    print, write or check the GraphQL schema
 
 ${ANALYZE_USAGE}
 
@@ -51,6 +54,8 @@ ${SERVE_USAGE}
 ${GALLERY_USAGE}
 
 ${TRACK_USAGE}
+
+${SCHEMA_USAGE}
 
 ${ENGINE_ENV_HELP}
 

@@ -1,14 +1,22 @@
-import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openCore, startLive, type Core, type Live } from '../main.js';
+import { startApiServer } from '../api/server.js';
+import { openCore, startLive } from '../main.js';
 import { positiveInt } from './usage.js';
 
 export const SERVE_USAGE = `Usage: boostface serve [--port N] [--host H]
-  Start the BoostFace server: the face engine in worker threads, the gallery and store of the data directory, and
-  every enabled camera stored there (live recognition); answers /healthz and /readyz.
-  --port N   listen port (default BOOSTFACE_PORT or 8080)
+  Start the BoostFace server on one port: GraphQL at /graphql (HTTP and graphql-ws WebSocket), the web app at /,
+  authenticated media under /media, /healthz, /readyz and /metrics; the face engine in worker threads, the gallery
+  and store of the data directory, and every enabled camera stored there.
+  --port N   listen port (default BOOSTFACE_PORT or 8080; 0 = any free port)
   --host H   listen address (default BOOSTFACE_HOST or 0.0.0.0)
-  Stops cleanly on SIGTERM/SIGINT.`;
+  BOOSTFACE_ADMIN_TOKEN sets the admin API token; without it the first start prints a new one once.
+  Stops cleanly on SIGTERM/SIGINT: stops accepting, finishes in-flight requests, completes subscriptions, stops
+  cameras (their tracks end and are stored), closes the stores.`;
+
+/** The web app's build, beside the server workspace. */
+const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -16,46 +24,30 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
-  const port = positiveInt('--port', values.port ?? process.env.BOOSTFACE_PORT) ?? 8080;
+  const portRaw = values.port ?? process.env.BOOSTFACE_PORT;
+  const port = portRaw === '0' ? 0 : (positiveInt('--port', portRaw) ?? 8080);
   const host = values.host ?? process.env.BOOSTFACE_HOST ?? '0.0.0.0';
-  let ready = false;
-  let core: Core | undefined;
-  let live: Live | undefined;
-  const server = http.createServer((req, res) => {
-    const send = (status: number, body: object) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === '/healthz') return send(200, { status: 'ok' });
-    if (req.url === '/readyz') {
-      if (!ready || !core || !live) return send(503, { status: 'starting' });
-      return send(200, { status: 'ready', engine: core.pool.info, cameras: live.cameras.list().map((c) => ({ id: c.camera.id, state: c.health.state })) });
-    }
-    send(404, { error: { code: 'NOT_FOUND', message: `no route ${req.url}` } });
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-  process.stderr.write(`serve: listening on http://${host}:${port}\n`);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const core = await openCore(process.env, { log });
+  let live: Awaited<ReturnType<typeof startLive>> | undefined;
+  let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
   try {
-    core = await openCore(process.env);
-    live = await startLive(core);
+    live = await startLive(core, { log });
+    api = await startApiServer({ core, live, env: process.env, port, host, log, webDir: process.env.BOOSTFACE_WEB_DIR ?? WEB_DIST });
   } catch (err) {
-    server.close();
-    await core?.close();
+    await live?.stop();
+    await core.close();
     throw err;
   }
-  process.stderr.write(`serve: ${live.cameras.list().length} camera(s) configured\n`);
-  ready = true;
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      process.stderr.write(`serve: ${sig}, shutting down\n`);
-      ready = false;
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  log(`serve: listening on ${api.url} (GraphQL ${api.url}/graphql), ${live.cameras.list().length} camera(s)`);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
+  log(`serve: ${signal}, shutting down`);
+  await api.close();
   await live.stop();
   await core.close();
+  log('serve: stopped');
   return 0;
 }

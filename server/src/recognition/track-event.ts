@@ -5,6 +5,7 @@
 import type { SourceHealth } from '../cameras/source-health.js';
 import type { Box, Point } from '../engine/types.js';
 import type { Alert } from '../store/alert-store.js';
+import type { WallState } from '../store/wall-store.js';
 
 export type TrackEventKind = 'started' | 'updated' | 'identified' | 'ended';
 
@@ -47,4 +48,6 @@ export interface BusTopics {
   trackEvents: TrackEvent;
   cameraStatus: CameraStatusMessage;
   alerts: Alert;
+  /** The shared wall changed (state and who is watching). */
+  wall: { state: WallState; operators: { tokenId: string; name: string; role: string; since: number }[] };
 }

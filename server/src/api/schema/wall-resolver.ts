@@ -1,0 +1,128 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { Alert as DomainAlert } from '../../store/alert-store.js';
+import type { WallOp, WallState } from '../../store/wall-store.js';
+import type { ApiContext } from '../context.js';
+import { apiError } from '../errors.js';
+import type { PresenceEntry } from '../wall-presence.js';
+import { toSnapshot } from './mappers.js';
+import { Alert, Wall, WallLayoutInput } from './wall-types.js';
+
+export interface WallMessage {
+  state: WallState;
+  operators: PresenceEntry[];
+}
+
+function toWall(m: WallMessage): Wall {
+  return {
+    ...m.state,
+    updatedAt: m.state.updatedAt ? new Date(m.state.updatedAt) : null,
+    operators: m.operators.map((o) => ({ ...o, since: new Date(o.since) })),
+  };
+}
+
+function toAlert(a: DomainAlert, ctx: ApiContext): Alert {
+  return {
+    id: a.id,
+    at: new Date(a.at),
+    kind: a.kind,
+    cameraId: a.cameraId,
+    trackId: a.trackId,
+    identity: a.identityId ? { id: a.identityId, name: a.payload.label, score: a.payload.score ?? undefined } : null,
+    label: a.payload.label,
+    rule: a.payload.rule ?? null,
+    snapshot: toSnapshot(a.payload.snapshot, ctx.media),
+    acknowledgedAt: a.acknowledgedAt ? new Date(a.acknowledgedAt) : null,
+    acknowledgedBy: a.acknowledgedBy,
+  };
+}
+
+/** Apply a wall operation and tell every operator (all replicas) about the new state. */
+function change(ctx: ApiContext, op: WallOp, expectedVersion: number | undefined): Wall {
+  const p = ctx.require('wall.write');
+  const state = ctx.services.wall.apply(op, p.name, expectedVersion ?? undefined);
+  const message = { state, operators: ctx.services.presence.list() };
+  ctx.services.live.bus.publish('wall', message);
+  ctx.services.audit.append({ actor: p, action: `wall.${op.op}`, target: undefined, details: op, outcome: 'ok' });
+  return toWall(message);
+}
+
+@Resolver()
+export class WallResolver {
+  @Query(() => Wall)
+  wall(@Ctx() ctx: ApiContext): Wall {
+    ctx.require('wall.read');
+    return toWall({ state: ctx.services.wall.get(), operators: ctx.services.presence.list() });
+  }
+
+  @Mutation(() => Wall, { description: 'Grid size and (optionally) the camera of each tile.' })
+  setWallLayout(@Arg('layout', () => WallLayoutInput) layout: WallLayoutInput, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+    return change(ctx, { op: 'layout', grid: layout.grid, tiles: layout.tiles ?? undefined }, expectedVersion);
+  }
+
+  @Mutation(() => Wall)
+  assignWallTile(@Arg('tile', () => Int) tile: number, @Arg('cameraId', () => ID, { nullable: true }) cameraId: string | null, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+    if (cameraId && !ctx.services.live.cameras.get(cameraId)) throw apiError('NOT_FOUND', `no camera ${cameraId}`);
+    return change(ctx, { op: 'assign', tile, cameraId: cameraId ?? null }, expectedVersion);
+  }
+
+  @Mutation(() => Wall)
+  pinWallTile(@Arg('tile', () => Int) tile: number, @Arg('pinned', () => Boolean) pinned: boolean, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+    return change(ctx, { op: 'pin', tile, pinned }, expectedVersion);
+  }
+
+  @Mutation(() => Wall, { description: 'Focus one tile for everyone (null: none).' })
+  focusWallTile(@Arg('tile', () => Int, { nullable: true }) tile: number | null, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+    return change(ctx, { op: 'focus', tile: tile ?? null }, expectedVersion);
+  }
+
+  @Subscription(() => Wall, {
+    name: 'wall',
+    description: 'The shared wall now and after every change (layout, pins, focus, operators joining and leaving).',
+    subscribe: async function* ({ context }) {
+      const ctx = context as ApiContext;
+      const p = ctx.require('wall.read');
+      const stream = ctx.subscribe('wall', () => true);
+      const leave = ctx.services.presence.join(p);
+      try {
+        yield { state: ctx.services.wall.get(), operators: ctx.services.presence.list() };
+        for await (const m of stream) yield m;
+      } finally {
+        leave();
+        await (stream as AsyncIterableIterator<unknown>).return?.();
+      }
+    },
+  })
+  wallChanged(@Root() m: WallMessage): Wall {
+    return toWall(m);
+  }
+
+  @Query(() => [Alert], { description: 'Alerts of the cameras in scope, newest first.' })
+  alerts(@Ctx() ctx: ApiContext, @Arg('acknowledged', () => Boolean, { nullable: true }) acknowledged?: boolean, @Arg('first', () => Int, { nullable: true }) first?: number): Alert[] {
+    ctx.require('alerts.read');
+    return ctx.services.alerts.list({ acknowledged: acknowledged ?? undefined, cameraIds: ctx.cameraFilter(null), first: first ?? 50 }).map((a) => toAlert(a, ctx));
+  }
+
+  @Mutation(() => Alert, { description: 'Acknowledge an alert (the first acknowledgement stands); every operator sees who did.' })
+  acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Alert {
+    const found = ctx.services.alerts.get(id);
+    if (!found) throw apiError('NOT_FOUND', `no alert ${id}`);
+    const p = ctx.require('alerts.ack', found.cameraId);
+    const alert = ctx.services.alerts.acknowledge(id, p.name);
+    ctx.services.live.bus.publish('alerts', alert);
+    ctx.services.audit.append({ actor: p, action: 'alert.acknowledge', target: id, outcome: 'ok' });
+    return toAlert(alert, ctx);
+  }
+
+  @Subscription(() => Alert, {
+    name: 'alerts',
+    description: 'New alerts and acknowledgements, for the cameras in scope.',
+    subscribe: ({ context }) => {
+      const ctx = context as ApiContext;
+      ctx.require('alerts.read');
+      return ctx.subscribe('alerts', (a) => ctx.inScope(a.cameraId));
+    },
+  })
+  alertRaised(@Root() a: DomainAlert, @Ctx() ctx: ApiContext): Alert {
+    return toAlert(a, ctx);
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The HTTP + WebSocket server on one port: Apollo Server 5 (express5 integration) at /graphql, graphql-ws
+ * (graphql-transport-ws) on the same path, authenticated media under /media, /healthz, /readyz, /metrics, and the web
+ * app's static build at /. Every GraphQL operation runs with the caller's Principal from its token (HTTP
+ * Authorization header, WebSocket connectionParams) and the shared query limits.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { GalleryError, type Template } from '../gallery/gallery.js';
+import type { Core, Live } from '../main.js';
+import { AlertRules } from '../recognition/alert-rules.js';
+import { AlertStore } from '../store/alert-store.js';
+import { AuditLog } from '../store/audit-log.js';
+import { TokenStore } from '../store/token-store.js';
+import { WallStore } from '../store/wall-store.js';
+import { ensureAdminToken } from './auth/bootstrap.js';
+import { DEFAULT_POLICY, principalOf, type Principal } from './auth/policy.js';
+import { readCredential } from './auth/tokens.js';
+import { createContext, type ApiConfig, type ApiContext, type ApiServices } from './context.js';
+import { formatApiError } from './errors.js';
+import { DEFAULT_IMAGE_LIMITS } from './image-input.js';
+import { LiveVideo } from './live-video.js';
+import { mediaRouter } from './media-routes.js';
+import { MediaSigner } from './media-urls.js';
+import { createMetrics } from './metrics.js';
+import { queryLimitsRule } from './query-limits.js';
+import { RateLimiter } from './rate-limit.js';
+import { boostfaceSchema } from './schema/build-schema.js';
+import { WallPresence } from './wall-presence.js';
+
+export interface ApiServerOptions {
+  core: Core;
+  live: Live;
+  env: NodeJS.ProcessEnv;
+  port: number;
+  host: string;
+  log: (line: string) => void;
+  /** The web app's build (index.html + assets); served at / when present. */
+  webDir?: string;
+  config?: Partial<ApiConfig>;
+}
+
+export interface ApiServer {
+  /** http://host:port */
+  url: string;
+  port: number;
+  services: ApiServices;
+  schema: GraphQLSchema;
+  /** Stop accepting, finish in-flight requests, complete subscriptions, close sockets. */
+  close(): Promise<void>;
+}
+
+const envList = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
+
+export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
+  const { core, live, env, log } = o;
+  const tokens = new TokenStore(core.db);
+  ensureAdminToken(tokens, env, log);
+  const audit = new AuditLog(core.db);
+  const alerts = new AlertStore(core.db);
+  const wall = new WallStore(core.db);
+  const alertRules = new AlertRules(
+    live.bus,
+    core.gallery,
+    alerts,
+    { unknownAfterMs: Number(env.BOOSTFACE_ALERT_UNKNOWN_SECONDS ?? 0) * 1000, unknownCameras: envList(env.BOOSTFACE_ALERT_UNKNOWN_CAMERAS) },
+    log,
+  );
+  const presence = new WallPresence(() => live.bus.publish('wall', { state: wall.get(), operators: presence.list() }));
+  const config: ApiConfig = {
+    policy: { ...DEFAULT_POLICY, operatorsMayEnroll: env.BOOSTFACE_OPERATORS_MAY_ENROLL === '1', viewersMaySearch: env.BOOSTFACE_VIEWERS_MAY_SEARCH === '1' },
+    images: DEFAULT_IMAGE_LIMITS,
+    subscriptionCapacity: 256,
+    maxSubscriptionsPerSocket: 50,
+    ...o.config,
+  };
+  const sockets = new Map<string, Set<WebSocket>>();
+  const metrics = createMetrics();
+  const services: ApiServices = {
+    core,
+    live,
+    tokens,
+    audit,
+    alerts,
+    wall,
+    presence,
+    signer: new MediaSigner(env.BOOSTFACE_MEDIA_SECRET || undefined),
+    rateLimiter: new RateLimiter(),
+    metrics,
+    config,
+    async rejectMatch(id, identityId) {
+      try {
+        await live.recognition.rejectTrackMatch(id, identityId);
+        return;
+      } catch (err) {
+        if (!(err instanceof GalleryError && err.code === 'NOT_FOUND' && err.message.includes('no recent track'))) throw err;
+      }
+      const sighting = core.sightings.get(id);
+      if (!sighting?.embedding) throw new GalleryError('NOT_FOUND', `no track or sighting ${id} with a face embedding`);
+      if (!(await core.gallery.getIdentity(identityId))) throw new GalleryError('NOT_FOUND', `no identity ${identityId}`);
+      const template: Template = { id: randomUUID(), identityId, embedding: sighting.embedding, kind: 'negative', quality: sighting.quality, source: `sighting:${id}`, createdAt: Date.now() };
+      await core.gallery.upsertTemplates([template]);
+    },
+    closeSockets(tokenId, code, reason) {
+      const set = sockets.get(tokenId);
+      if (!set) return 0;
+      for (const s of set) s.close(code, reason);
+      return set.size;
+    },
+    log,
+  };
+  metrics.collectFrom({
+    cameras: () =>
+      live.cameras.list().map((c) => {
+        const sched = live.schedulerStats(c.camera.id);
+        return {
+          id: c.camera.id,
+          state: c.health.state,
+          framesReceived: c.health.framesReceived,
+          framesProcessed: live.recognition.processedFrames(c.camera.id) ?? 0,
+          framesDropped: sched?.dropped ?? 0,
+          framesSkipped: sched?.skipped ?? 0,
+          reconnects: c.health.reconnects,
+        };
+      }),
+    queues: () => ({ inference: core.pool.pending }),
+  });
+  const offLatency = live.bus.subscribe('trackEvents', (e) => metrics.frameToEventSeconds.observe({ camera: e.cameraId, kind: e.kind }, Math.max(0, Date.now() - e.ts) / 1000));
+  const schema = await boostfaceSchema();
+  const rules = [...specifiedRules, queryLimitsRule()];
+  const video = new LiveVideo(live.latestFrame);
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  let ready = true;
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res) => {
+    if (!ready) return void res.status(503).json({ status: 'stopping' });
+    res.json({ status: 'ready', engine: core.pool.info, cameras: live.cameras.list().map((c) => ({ id: c.camera.id, state: c.health.state })) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    const m = await metrics.render();
+    res.setHeader('content-type', m.contentType);
+    res.end(m.body);
+  });
+  app.use(mediaRouter({ tokens, signer: services.signer, snapshots: core.snapshots, video, policy: config.policy, cameraExists: (id) => !!live.cameras.get(id) }));
+
+  // --- WebSocket: graphql-ws on /graphql
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  type Extra = { socket: WebSocket; principal?: Principal; subscriptions?: number };
+  const wsCleanup = useServer<Record<string, unknown>, Extra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3000,
+      validate: (s, doc) => validate(s, doc, rules),
+      onConnect: (ctx) => {
+        const cred = readCredential(ctx.connectionParams ?? null);
+        const token = cred.ok ? tokens.authenticate(cred.secret) : undefined;
+        if (!token) return false; // graphql-ws closes with 4403 Forbidden
+        const principal = principalOf(token);
+        ctx.extra.principal = principal;
+        ctx.extra.subscriptions = 0;
+        let set = sockets.get(principal.tokenId);
+        if (!set) sockets.set(principal.tokenId, (set = new Set()));
+        set.add(ctx.extra.socket);
+        ctx.extra.socket.once('close', () => {
+          set.delete(ctx.extra.socket);
+          if (set.size === 0) sockets.delete(principal.tokenId);
+        });
+        return { role: principal.role };
+      },
+      onSubscribe: (ctx) => {
+        const p = ctx.extra.principal;
+        if (!p || tokens.get(p.tokenId)?.revokedAt) {
+          ctx.extra.socket.close(4403, 'token revoked');
+          return [new GraphQLError('token revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
+        if ((ctx.extra.subscriptions ?? 0) >= config.maxSubscriptionsPerSocket) {
+          return [new GraphQLError(`at most ${config.maxSubscriptionsPerSocket} subscriptions per connection`, { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
+      },
+      onComplete: (ctx) => {
+        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
+      },
+      context: (ctx) => createContext(services, ctx.extra.principal ?? null, { close: (code, reason) => ctx.extra.socket.close(code, reason) }),
+      onOperation: (_ctx, _id, _payload, _args, result) => {
+        if (result && 'errors' in result && result.errors) {
+          return { ...result, errors: result.errors.map((e) => formatToError(e, log)) };
+        }
+      },
+    },
+    wsServer,
+  );
+
+  // --- HTTP: Apollo at /graphql
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    validationRules: [queryLimitsRule()],
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, err) => formatApiError(formatted, err, log),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    // base64 costs 4/3: room for a few full-size images per request; per-image and count limits apply after decoding
+    express.json({ limit: `${Math.ceil((Math.min(config.images.maxImages, 4) * config.images.maxBytes * 1.4) / (1 << 20)) + 1}mb` }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const header = req.headers.authorization;
+        if (!header) return createContext(services, null);
+        const cred = readCredential(header);
+        const token = cred.ok ? tokens.authenticate(cred.secret) : undefined;
+        if (!token) {
+          throw new GraphQLError(cred.ok ? 'unknown or revoked token' : cred.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        }
+        return createContext(services, principalOf(token));
+      },
+    }),
+  );
+  if (o.webDir && fs.existsSync(path.join(o.webDir, 'index.html'))) {
+    app.use(express.static(o.webDir, { index: 'index.html', maxAge: '1h' }));
+    app.get('/*spa', (_req, res) => res.sendFile(path.join(o.webDir!, 'index.html')));
+  }
+
+  await new Promise<void>((resolve, reject) => httpServer.once('error', reject).listen(o.port, o.host, resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    services,
+    schema,
+    async close() {
+      ready = false;
+      video.close();
+      for (const set of sockets.values()) for (const s of set) s.close(1001, 'server shutting down');
+      await apollo.stop();
+      alertRules.close();
+      offLatency();
+    },
+  };
+}
+
+/** graphql-ws sends execution errors as they are: apply the same formatting (codes kept, internals hidden). */
+function formatToError(e: GraphQLError, log: (line: string) => void): GraphQLError {
+  const f = formatApiError(e.toJSON(), e, log);
+  return new GraphQLError(f.message, { path: e.path, extensions: f.extensions });
+}

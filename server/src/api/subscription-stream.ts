@@ -1,0 +1,260 @@
+/**
+ * What one GraphQL subscription consumes: a bounded queue between the event bus (the producer, which must never wait)
+ * and the subscriber's socket (the consumer, as fast as the client reads; graphql-ws pulls the next event only after
+ * the previous one was written to the socket).
+ *
+ * - push() never blocks and never throws.
+ * - Coalescing ("latest wins"): an event with a coalesce key removes a still-queued event with the same key and is
+ *   queued at the END. So the stream always delivers a subsequence of what was pushed, in push order: a track's box
+ *   update never overtakes that track's earlier `identified`/`ended` event (it would if it took the old slot).
+ * - Full queue (`capacity` events): the oldest queued droppable event is evicted to make room; with none queued, a
+ *   droppable new event is dropped; a non-droppable one means the subscriber stayed behind: overflow.
+ * - Overflow: the queue is released, onOverflow(reason) is called, next() rejects once with SubscriberOverflowError
+ *   (graphql-ws sends it to the client as this operation's error), then reports done. The client may resubscribe.
+ * - end() (producer side: the track ended, shutdown): queued events are still delivered, then done.
+ * - iterator.return() (client unsubscribed, socket closed): everything is released at once, a pending next() ends.
+ * - onClose(cause) is called exactly once, when the stream stops accepting events: the owner unsubscribes there.
+ */
+
+export type StreamCloseCause = 'end' | 'return' | 'overflow';
+
+export interface StreamOverflow {
+  code: typeof SLOW_SUBSCRIBER;
+  message: string;
+  capacity: number;
+}
+
+/** Live counters of one stream (the metrics module supplies an implementation per subscription kind). */
+export interface StreamCounters {
+  delivered(): void;
+  coalesced(): void;
+  dropped(): void;
+  overflowed(): void;
+}
+
+export interface EventStreamOptions<T> {
+  /** Most events queued for a consumer that has not caught up (default 256). */
+  capacity?: number;
+  /** Events with a key replace a still-queued event with the same key (e.g. `updated` box events, per track). */
+  coalesceKey?: (event: T) => string | undefined;
+  /** Events that may be discarded under pressure instead of failing the subscriber (e.g. box updates). */
+  droppable?: (event: T) => boolean;
+  /** The subscriber fell behind and the stream failed; e.g. close its socket with SLOW_SUBSCRIBER_CLOSE_CODE. */
+  onOverflow?: (overflow: StreamOverflow) => void;
+  /** Called once when the stream stops accepting events, whatever the cause. */
+  onClose?: (cause: StreamCloseCause) => void;
+  counters?: StreamCounters;
+}
+
+export interface EventStreamStats {
+  pushed: number;
+  delivered: number;
+  coalesced: number;
+  dropped: number;
+  /** Events queued now, and the most ever queued. */
+  queued: number;
+  highWater: number;
+}
+
+export interface EventStream<T> {
+  /** Offer an event; false when the stream no longer accepts events (ended, failed or returned). */
+  push(event: T): boolean;
+  /** No more events: what is queued is still delivered, then the iterator is done. */
+  end(): void;
+  readonly iterator: AsyncIterableIterator<T>;
+  readonly stats: Readonly<EventStreamStats>;
+}
+
+export const SLOW_SUBSCRIBER = 'SLOW_SUBSCRIBER';
+/**
+ * Proposed WebSocket close code for a socket whose subscriber fell behind. Private range; not one of graphql-ws's own
+ * codes (4400/4401/4403/4406/4408/4409/4429/4499/4500/4504), and not fatal to the graphql-ws client, so a client with
+ * retries reconnects and resubscribes by itself. Mirrors HTTP 413: the backlog grew too large.
+ */
+export const SLOW_SUBSCRIBER_CLOSE_CODE = 4413;
+
+export class SubscriberOverflowError extends Error {
+  /** GraphQL's error formatting copies an original error's extensions: the client sees `extensions.code`. */
+  readonly extensions = { code: SLOW_SUBSCRIBER };
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'SubscriberOverflowError';
+  }
+}
+
+const DEFAULT_CAPACITY = 256;
+
+interface Node<T> {
+  value: T;
+  key: string | undefined;
+  droppable: boolean;
+  prev: Node<T> | undefined;
+  next: Node<T> | undefined;
+}
+
+type Waiter<T> = (result: IteratorResult<T>) => void;
+
+export function createEventStream<T>(options: EventStreamOptions<T> = {}): EventStream<T> {
+  const capacity = options.capacity ?? DEFAULT_CAPACITY;
+  if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`createEventStream: bad capacity ${capacity}`);
+  const { coalesceKey, droppable, counters } = options;
+
+  // A doubly linked list: coalescing and eviction unlink from the middle in O(1), leaving nothing behind.
+  let head: Node<T> | undefined;
+  let tail: Node<T> | undefined;
+  const byKey = new Map<string, Node<T>>();
+  let droppableQueued = 0;
+  const waiters: Waiter<T>[] = [];
+  /** open → (ending →) done; open → failed → done. */
+  let state: 'open' | 'ending' | 'failed' | 'done' = 'open';
+  let failure: SubscriberOverflowError | undefined;
+  let closeNotified = false;
+  const stats: EventStreamStats = { pushed: 0, delivered: 0, coalesced: 0, dropped: 0, queued: 0, highWater: 0 };
+
+  const unlink = (n: Node<T>) => {
+    if (n.prev) n.prev.next = n.next;
+    else head = n.next;
+    if (n.next) n.next.prev = n.prev;
+    else tail = n.prev;
+    n.prev = n.next = undefined;
+    if (n.key !== undefined && byKey.get(n.key) === n) byKey.delete(n.key);
+    if (n.droppable) droppableQueued--;
+    stats.queued--;
+  };
+
+  const append = (n: Node<T>) => {
+    n.prev = tail;
+    if (tail) tail.next = n;
+    else head = n;
+    tail = n;
+    if (n.key !== undefined) byKey.set(n.key, n);
+    if (n.droppable) droppableQueued++;
+    if (++stats.queued > stats.highWater) stats.highWater = stats.queued;
+  };
+
+  const clear = () => {
+    head = tail = undefined;
+    byKey.clear();
+    droppableQueued = 0;
+    stats.queued = 0;
+  };
+
+  const notifyClose = (cause: StreamCloseCause) => {
+    if (closeNotified) return;
+    closeNotified = true;
+    options.onClose?.(cause);
+  };
+
+  const finishWaiters = () => {
+    for (const w of waiters.splice(0)) w({ value: undefined, done: true });
+  };
+
+  const countDelivered = () => {
+    stats.delivered++;
+    counters?.delivered();
+  };
+
+  const countDropped = () => {
+    stats.dropped++;
+    counters?.dropped();
+  };
+
+  const overflow = () => {
+    state = 'failed';
+    const overflowInfo: StreamOverflow = {
+      code: SLOW_SUBSCRIBER,
+      message: `subscriber fell ${capacity} events behind; resubscribe`,
+      capacity,
+    };
+    failure = new SubscriberOverflowError(overflowInfo.message);
+    clear();
+    counters?.overflowed();
+    options.onOverflow?.(overflowInfo);
+    notifyClose('overflow');
+  };
+
+  const push = (event: T): boolean => {
+    if (state !== 'open') return false;
+    stats.pushed++;
+    const waiter = waiters.shift();
+    if (waiter) {
+      // A waiting consumer means the queue is empty: hand over directly.
+      countDelivered();
+      waiter({ value: event, done: false });
+      return true;
+    }
+    const key = coalesceKey?.(event);
+    if (key !== undefined) {
+      const old = byKey.get(key);
+      if (old) {
+        unlink(old);
+        stats.coalesced++;
+        counters?.coalesced();
+      }
+    }
+    const node: Node<T> = { value: event, key, droppable: droppable?.(event) ?? false, prev: undefined, next: undefined };
+    if (stats.queued >= capacity) {
+      let victim = head;
+      if (droppableQueued > 0) while (victim && !victim.droppable) victim = victim.next;
+      else victim = undefined;
+      if (victim) {
+        unlink(victim);
+        countDropped();
+      } else if (node.droppable) {
+        countDropped();
+        return true;
+      } else {
+        overflow();
+        return false;
+      }
+    }
+    append(node);
+    return true;
+  };
+
+  const end = () => {
+    if (state !== 'open') return;
+    state = 'ending';
+    notifyClose('end');
+    if (!head) {
+      state = 'done';
+      finishWaiters();
+    }
+  };
+
+  const iterator: AsyncIterableIterator<T> = {
+    next(): Promise<IteratorResult<T>> {
+      const n = head;
+      if (n) {
+        unlink(n);
+        countDelivered();
+        if (!head && state === 'ending') state = 'done';
+        return Promise.resolve({ value: n.value, done: false });
+      }
+      if (state === 'failed') {
+        state = 'done';
+        return Promise.reject(failure);
+      }
+      if (state !== 'open') {
+        state = 'done';
+        return Promise.resolve({ value: undefined, done: true });
+      }
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    return(): Promise<IteratorResult<T>> {
+      const wasOpen = state === 'open';
+      state = 'done';
+      failure = undefined;
+      clear();
+      finishWaiters();
+      if (wasOpen) notifyClose('return');
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+
+  return { push, end, iterator, stats };
+}
