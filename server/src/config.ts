@@ -124,6 +124,9 @@ export interface LiveSettings {
   trackIou: number;
   /** Embeddings per track at most. */
   maxEmbedsPerTrack: number;
+  /** Event bus across replicas (redis://…); undefined = in-process. */
+  redisUrl?: string;
+  redisPrefix: string;
 }
 
 export const LIVE_ENV_HELP = `Live recognition:
@@ -133,7 +136,9 @@ export const LIVE_ENV_HELP = `Live recognition:
   BOOSTFACE_TRACK_MIN_HITS   detections in a row before a track starts (default 3)
   BOOSTFACE_TRACK_MAX_AGE    missed frames before a track ends (default 30)
   BOOSTFACE_TRACK_IOU        minimum IoU to continue a track (default 0.3)
-  BOOSTFACE_TRACK_EMBEDS     embeddings per track at most (default 8)`;
+  BOOSTFACE_TRACK_EMBEDS     embeddings per track at most (default 8)
+  BOOSTFACE_REDIS_URL        share events between server replicas through Redis (redis://host:6379)
+  BOOSTFACE_REDIS_PREFIX     channel prefix on that Redis (default boostface)`;
 
 function unitSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -152,5 +157,7 @@ export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings
     trackMaxAge: intSetting(env, 'BOOSTFACE_TRACK_MAX_AGE', 30, 0, 10_000),
     trackIou: unitSetting(env, 'BOOSTFACE_TRACK_IOU', 0.3),
     maxEmbedsPerTrack: intSetting(env, 'BOOSTFACE_TRACK_EMBEDS', 8, 1, 1000),
+    redisUrl: env.BOOSTFACE_REDIS_URL || undefined,
+    redisPrefix: env.BOOSTFACE_REDIS_PREFIX || 'boostface',
   };
 }

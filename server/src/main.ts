@@ -9,6 +9,7 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InProcessBus } from './bus/in-process-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
 import type { EventBus } from './bus/event-bus.js';
 import { CameraManager } from './cameras/camera-manager.js';
 import type { CameraConfig } from './cameras/camera-config.js';
@@ -163,7 +164,13 @@ const DEFAULT_FRAME_INTERVAL_MS = 40;
 /** Start the cameras stored in the data directory and recognize faces on them. */
 export async function startLive(core: Core, options: LiveOptions = {}): Promise<Live> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const bus = options.bus ?? new InProcessBus<BusTopics>();
+  const s = core.live;
+  const ownBus = !options.bus;
+  const bus =
+    options.bus ??
+    (s.redisUrl
+      ? new RedisBus<BusTopics>({ url: s.redisUrl, prefix: s.redisPrefix, onError: (what, err) => log(`bus: ${what}: ${(err as Error)?.message ?? err}`) })
+      : new InProcessBus<BusTopics>());
   const recognition = createRecognition(core, bus, { log });
   core.sightings.closeDangling();
   const schedulers = new Map<string, { scheduler: FrameScheduler<CameraFrame>; loop: Promise<void> }>();
@@ -228,6 +235,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
       await Promise.all([...schedulers.keys()].map(stopCamera));
       await recognition.stopAll();
       core.retention.stop();
+      if (ownBus) await bus.close();
     },
   };
 }

@@ -16,6 +16,7 @@ import express from 'express';
 import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { RedisBus } from '../bus/redis-bus.js';
 import { GalleryError, type Template } from '../gallery/gallery.js';
 import type { Core, Live } from '../main.js';
 import { AlertRules } from '../recognition/alert-rules.js';
@@ -134,6 +135,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         };
       }),
     queues: () => ({ inference: core.pool.pending }),
+    bus: () => (live.bus instanceof RedisBus ? live.bus.stats : undefined),
   });
   const offLatency = live.bus.subscribe('trackEvents', (e) => metrics.frameToEventSeconds.observe({ camera: e.cameraId, kind: e.kind }, Math.max(0, Date.now() - e.ts) / 1000));
   const schema = await boostfaceSchema();
