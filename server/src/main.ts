@@ -196,14 +196,19 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     schedulers.set(camera.id, (entry = { scheduler, loop }));
     return scheduler;
   };
-  const stopCamera = async (cameraId: string) => {
+  // Stopping a camera waits for its frame loop and its tracks' recognition; stop() waits for every one in progress,
+  // so that the engine is never closed under an inference still running.
+  const stopping = new Set<Promise<void>>();
+  const stopCamera = (cameraId: string): Promise<void> => {
     const entry = schedulers.get(cameraId);
-    if (!entry) return;
+    if (!entry) return Promise.resolve();
     schedulers.delete(cameraId);
     latest.delete(cameraId);
     entry.scheduler.close();
-    await entry.loop;
-    await recognition.stopCamera(cameraId);
+    const done = entry.loop.then(() => recognition.stopCamera(cameraId));
+    stopping.add(done);
+    void done.finally(() => stopping.delete(done));
+    return done;
   };
 
   const cameras = new CameraManager({
@@ -233,6 +238,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     async stop() {
       await cameras.stop();
       await Promise.all([...schedulers.keys()].map(stopCamera));
+      await Promise.all([...stopping]);
       await recognition.stopAll();
       core.retention.stop();
       if (ownBus) await bus.close();

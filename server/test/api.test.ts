@@ -229,6 +229,10 @@ run('GraphQL API', () => {
     const seqs = [...text.matchAll(/X-Frame-Seq: (\d+)/g)].map((m) => Number(m[1]));
     expect(seqs[1]).toBeGreaterThan(seqs[0]);
     expect((await fetch(`${h.url}/media/cameras/hall/stream`, { headers: { authorization: `Bearer ${tokens.viewerStage}` } })).status).toBe(403);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    for (const m of ['boostface_camera_source_state{camera="hall",state="live"} 1', 'boostface_detect_duration_seconds_count{camera="hall"}', 'boostface_queue_depth{queue="inference"}', 'boostface_subscriptions_active', 'boostface_frame_to_event_seconds_bucket']) {
+      expect(metrics, m).toContain(m);
+    }
     await gql(h.url, ADMIN_SECRET, 'mutation{removeCamera(id:"hall")}');
   }, 60_000);
 

@@ -137,6 +137,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     queues: () => ({ inference: core.pool.pending }),
     bus: () => (live.bus instanceof RedisBus ? live.bus.stats : undefined),
   });
+  const timing = (t: { stage: 'detect' | 'embed'; ms: number; cameraId?: string }) =>
+    t.stage === 'detect' ? metrics.detectSeconds.observe({ camera: t.cameraId ?? '' }, t.ms / 1000) : metrics.embedBatchSeconds.observe(t.ms / 1000);
+  live.recognition.timingObservers.add(timing);
   const offLatency = live.bus.subscribe('trackEvents', (e) => metrics.frameToEventSeconds.observe({ camera: e.cameraId, kind: e.kind }, Math.max(0, Date.now() - e.ts) / 1000));
   const schema = await boostfaceSchema();
   const rules = [...specifiedRules, queryLimitsRule()];
@@ -257,6 +260,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       await apollo.stop();
       alertRules.close();
       offLatency();
+      live.recognition.timingObservers.delete(timing);
     },
   };
 }

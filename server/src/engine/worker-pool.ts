@@ -146,9 +146,15 @@ export class InferencePool {
     return { embeddings: res.embeddings, timing: res.timing };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Refuse new work, reject what is queued, let running jobs finish (up to `graceMs`), then stop the workers.
+   * Terminating a worker inside onnxruntime's run aborts the whole process, so the grace period matters.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new EngineError('UNAVAILABLE', 'inference pool closed'));
+    const deadline = Date.now() + graceMs;
+    while (this.slots.some((s) => s.job) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
   }

@@ -19,6 +19,8 @@ export interface CameraPipelineOptions {
    * cut. Measured on the shared clips: cuts 26-30, motion within a shot at most 12.8 (pans), 1-3 typical. 0 disables.
    */
   cutThreshold?: number;
+  /** Told the detection time of every frame (metrics). */
+  onDetect?: (ms: number) => void;
 }
 
 export interface PipelineStats {
@@ -58,6 +60,7 @@ export class CameraPipeline {
     const t0 = performance.now();
     const { faces } = await this.pool.analyze(frame.image, { detSize: fittedDetSize(frame.image, this.options.detSize), crops: true });
     const ms = performance.now() - t0;
+    this.options.onDetect?.(ms);
     const kept = this.options.minScore ? faces.filter((f) => f.score >= this.options.minScore!) : faces;
     // dt in nominal intervals from capture times, so that dropped frames advance the motion model by the right amount.
     const dt = this.lastTs === undefined ? 1 : Math.max(0.25, (frame.ts - this.lastTs) / this.options.frameIntervalMs);

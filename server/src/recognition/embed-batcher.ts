@@ -20,6 +20,8 @@ export class EmbedBatcher {
   constructor(
     private readonly embed: EmbedFn,
     private readonly maxBatch: number,
+    /** Told the duration of every batch (metrics). */
+    private readonly onBatch: (ms: number, size: number) => void = () => undefined,
   ) {}
 
   request(crop: Uint8Array): Promise<Float32Array> {
@@ -40,8 +42,12 @@ export class EmbedBatcher {
       const batch = all.slice(i, i + this.maxBatch);
       this.stats.batches++;
       this.stats.crops += batch.length;
+      const t0 = performance.now();
       this.embed(batch.map((p) => p.crop)).then(
-        (out) => batch.forEach((p, j) => (out[j] ? p.resolve(out[j]) : p.reject(new Error('embedding missing from batch result')))),
+        (out) => {
+          this.onBatch(performance.now() - t0, batch.length);
+          batch.forEach((p, j) => (out[j] ? p.resolve(out[j]) : p.reject(new Error('embedding missing from batch result'))));
+        },
         (err) => batch.forEach((p) => p.reject(err)),
       );
     }

@@ -45,9 +45,13 @@ export class LiveRecognition {
   private readonly pipelines = new Map<string, CameraPipeline>();
   private strangers: number;
   private readonly runId = Date.now().toString(36);
+  /** Stage timings for metrics: detection per frame (with its camera), embedding per batch. */
+  readonly timingObservers = new Set<(t: { stage: 'detect' | 'embed'; ms: number; cameraId?: string; size?: number }) => void>();
 
   constructor(private readonly deps: LiveRecognitionDeps) {
-    this.batcher = new EmbedBatcher(async (crops) => (await deps.pool.embed(crops)).embeddings, deps.maxBatch);
+    this.batcher = new EmbedBatcher(async (crops) => (await deps.pool.embed(crops)).embeddings, deps.maxBatch, (ms, size) => {
+      for (const o of this.timingObservers) o({ stage: 'embed', ms, size });
+    });
     this.strangers = deps.sightings?.maxStrangerNumber() ?? 0;
   }
 
@@ -78,7 +82,14 @@ export class LiveRecognition {
       },
       { ...d.recognizer, trackIdPrefix: `${cameraId}-${this.runId}-` },
     );
-    p = new CameraPipeline(cameraId, d.pool, recognizer, { detSize: d.detSize, frameIntervalMs: options.frameIntervalMs, cutThreshold: d.cutThreshold });
+    p = new CameraPipeline(cameraId, d.pool, recognizer, {
+      detSize: d.detSize,
+      frameIntervalMs: options.frameIntervalMs,
+      cutThreshold: d.cutThreshold,
+      onDetect: (ms) => {
+        for (const o of this.timingObservers) o({ stage: 'detect', ms, cameraId });
+      },
+    });
     this.pipelines.set(cameraId, p);
     return p;
   }

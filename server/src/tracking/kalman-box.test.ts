@@ -95,6 +95,21 @@ describe('KalmanBox', () => {
     }
   });
 
+  it('holds the size but not the motion when told to (a lost face keeps its size)', () => {
+    const f = new KalmanBox(square(100, 100, 100));
+    for (let k = 1; k <= 8; k++) {
+      f.predict();
+      f.update(square(100 + 5 * k, 100, 100 - 5 * k));
+    }
+    const [, , s0] = f.mean();
+    f.holdSize();
+    for (let k = 0; k < 10; k++) f.predict();
+    const [cx, , s, , , , vs] = f.mean();
+    expect(vs).toBe(0);
+    expect(s).toBeCloseTo(s0, 6);
+    expect(cx).toBeGreaterThan(100 + 5 * 8 + 5 * 8);
+  });
+
   it('still updates after a very long prediction (variances decades apart)', () => {
     const f = new KalmanBox(square(100, 100, 50));
     f.predict();

@@ -69,6 +69,23 @@ describe('SortTracker', () => {
     expect(back.tracks[0]).toMatchObject({ id: 1, state: 'confirmed', missed: 0, sinceMatch: 0, hits: 11, age: 16 });
   });
 
+  it('keeps a lost face at its last size, so that it is recovered after its boxes shrank', () => {
+    // A face walking right at 4 px per frame turns away: its boxes shrink from 80 to 56 px in 4 frames, then it is not
+    // detected for 8 frames and comes back at 64 px. Extrapolating the shrink would have collapsed the box.
+    const tracker = new SortTracker<string>();
+    const area = ([x1, y1, x2, y2]: Box) => (x2 - x1) * (y2 - y1);
+    for (let k = 0; k < 10; k++) tracker.update([det(face(200 + 4 * k, 200, 80))]);
+    for (let k = 10; k < 14; k++) tracker.update([det(face(200 + 4 * k, 200, 80 - 6 * (k - 9)))]);
+    let u = tracker.update([]);
+    const firstMiss = area(u.tracks[0].box);
+    for (let k = 15; k < 22; k++) u = tracker.update([]);
+    expect(area(u.tracks[0].box)).toBeCloseTo(firstMiss, 6);
+    expect(u.tracks[0].box[0]).toBeGreaterThan(200 + 4 * 21 - 40);
+    const back = tracker.update([det(face(200 + 4 * 22, 200, 64))]);
+    expect(back.assignments).toEqual([1]);
+    expect(back.recovered).toEqual([1]);
+  });
+
   it('ends a track after more than maxAge missed steps; the face comes back under a new id', () => {
     const tracker = new SortTracker<string>({ maxAge: 3 });
     for (let k = 0; k < 5; k++) tracker.update([det(face(200, 200))]);

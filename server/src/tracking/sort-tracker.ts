@@ -10,7 +10,7 @@
  *   one rule for every track, at the cost of `minHits - 1` frames of latency at stream start only.
  * - `confirmed` → `lost` on a step without a match; `lost` → `confirmed` on the next match (same id); `lost` →
  *   `ended` after more than `maxAge` consecutive missed steps (or, with `maxAgeMs`, more than that time unmatched).
- *   Lost tracks keep predicting along their velocity and take part in matching.
+ *   Lost tracks keep predicting along their velocity, at their last size, and take part in matching.
  *
  * Association maximizes the total IoU over the pairs whose IoU is at least `iouThreshold` (and above 0); a pair below
  * the gate is never matched, and it never displaces a valid match (unlike matching first and gating after).
@@ -187,6 +187,7 @@ export class SortTracker<T = unknown> {
       t.missed += 1;
       t.sinceMatch += dt;
       t.matched = false;
+      t.filter.holdSize();
       const expired = t.missed > this.maxAge || t.sinceMatch > this.maxAgeIntervals;
       if (t.state === 'tentative' || expired) {
         t.state = 'ended';

@@ -51,6 +51,7 @@ export class CameraResolver {
     ctx.require('cameras.write', id);
     return ctx.audited('camera.remove', id, {}, async () => {
       await ctx.services.live.cameras.remove(id);
+      ctx.services.metrics.forgetCamera(id);
       return true;
     });
   }
