@@ -90,6 +90,23 @@ export class IdentityVote {
     return n;
   }
 
+  /**
+   * A re-check after the track may have jumped to another face (recovered from lost, or separated from a crossing
+   * track): if it disagrees with the current decision, the old evidence no longer describes this face, so the vote
+   * starts afresh from this observation. Returns true when the decision changed.
+   */
+  recheck(obs: VoteObservation): boolean {
+    const current = this.decision?.id ?? null;
+    const seen = obs.match?.id ?? null;
+    if (current === seen) return this.add(obs);
+    const before = current;
+    this.tallies.clear();
+    this.current = UNKNOWN;
+    this.bestRejected = null;
+    this.add(obs);
+    return (this.decision?.id ?? null) !== before;
+  }
+
   /** An identity was renamed or deleted elsewhere: keep the vote consistent with the gallery. */
   forget(identityId: string): boolean {
     if (!this.tallies.delete(identityId)) return false;

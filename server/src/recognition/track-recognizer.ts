@@ -10,6 +10,7 @@ import type { Face, FaceQuality, Point, RgbImage } from '../engine/types.js';
 import { templateQuality } from '../gallery/enrollment-policy.js';
 import type { Sighting } from '../store/sighting-store.js';
 import type { SnapshotPaths } from '../store/snapshot-store.js';
+import { iou } from '../tracking/assignment.js';
 import { SortTracker, isTrackableBox, type SortTrackerOptions, type Track } from '../tracking/sort-tracker.js';
 import { DEFAULT_EMBED_POLICY, embedDecision, newEmbedHistory, type EmbedHistory, type EmbedPolicyOptions } from './embed-policy.js';
 import { DEFAULT_VOTE_OPTIONS, IdentityVote, type VoteObservation, type VoteOptions } from './identity-vote.js';
@@ -84,6 +85,28 @@ export interface TrackView {
   snapshot?: SnapshotPaths;
 }
 
+/** Boxes overlapping at least this much belong to crossing tracks. */
+const CROSSING_IOU = 0.05;
+/** Re-checks per track at most (they come on top of the embed budget). */
+const MAX_RECHECKS = 6;
+/** Below this face quality an "unknown" re-check does not overrule the vote. */
+const RECHECK_MIN_QUALITY = 0.35;
+/** An "unknown" re-check overrules a name only when the face is this unlike everyone enrolled (cosine). */
+const UNKNOWN_OVERRULE_SCORE = 0.2;
+
+/** Faces less inside the frame than this (by area) are not embedded. */
+const MIN_INSIDE = 0.8;
+/** A re-check may overrule the vote: only on a face (almost) wholly in the frame. */
+const MIN_INSIDE_RECHECK = 0.97;
+
+function insideFraction([x1, y1, x2, y2]: Track['box'], img: { width: number; height: number }): number {
+  const area = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  if (area === 0) return 0;
+  const w = Math.max(0, Math.min(img.width, x2) - Math.max(0, x1));
+  const h = Math.max(0, Math.min(img.height, y2) - Math.max(0, y1));
+  return (w * h) / area;
+}
+
 /** Ended tracks whose faces stay available for enroll-from-track. */
 const ENDED_FACES_KEPT = 200;
 
@@ -109,6 +132,12 @@ interface Session {
   lastSnapshotTs: number;
   /** Recognition work of this track, in order. */
   chain: Promise<void>;
+  /** The track may now follow another face: embed the next usable face and let it overrule the vote. */
+  recheck: boolean;
+  /** Its box overlapped another track's box on the last frame (a crossing in progress). */
+  overlapping: boolean;
+  /** Re-checks spent (bounded, beyond the embed budget). */
+  rechecks: number;
 }
 
 export class TrackRecognizer {
@@ -122,7 +151,7 @@ export class TrackRecognizer {
   /** Embedded faces of recently ended tracks, oldest first (enroll-from-track after the person left). */
   private readonly endedFaces = new Map<string, TrackFace[]>();
   /** Counters for metrics. */
-  readonly stats = { frames: 0, detections: 0, tracksStarted: 0, tracksEnded: 0, embeddings: 0, identifications: 0, events: 0 };
+  readonly stats = { frames: 0, detections: 0, tracksStarted: 0, tracksEnded: 0, embeddings: 0, identifications: 0, events: 0, rechecksOverruled: 0 };
 
   constructor(
     readonly cameraId: string,
@@ -148,6 +177,11 @@ export class TrackRecognizer {
     this.stats.detections += detections.length;
     const update = this.tracker.update(detections, dt);
     for (const id of update.confirmed) this.start(update.tracks.find((t) => t.id === id)!, frame);
+    for (const id of update.recovered) {
+      const s = this.sessions.get(id);
+      if (s) s.recheck = true;
+    }
+    this.markCrossings(update.tracks);
     for (const t of update.tracks) {
       const s = this.sessions.get(t.id);
       if (!s) continue;
@@ -212,6 +246,9 @@ export class TrackRecognizer {
       snapshotQuality: 0,
       lastSnapshotTs: -Infinity,
       chain: Promise.resolve(),
+      recheck: false,
+      overlapping: false,
+      rechecks: 0,
     };
     this.sessions.set(t.id, s);
     this.stats.tracksStarted++;
@@ -225,9 +262,17 @@ export class TrackRecognizer {
     s.box = t.last.box; // the detector's box for this frame: what the client draws on this frame
     s.landmarks = obs.landmarks;
     s.bestQuality = Math.max(s.bestQuality, obs.quality);
-    if (obs.crop) {
-      const reason = embedDecision(s.history, obs.quality, obs.faceQuality.faceWidth, s.vote.decision !== null, this.embedPolicy);
-      if (reason) this.recognize(s, obs);
+    // A face cut by the frame edge aligns onto black borders: its embedding says little about who it is.
+    const inside = obs.crop ? insideFraction(t.last.box, frame.image) : 0;
+    if (obs.crop && inside >= MIN_INSIDE) {
+      if (s.recheck && inside >= MIN_INSIDE_RECHECK && !s.overlapping && s.rechecks < MAX_RECHECKS && obs.faceQuality.faceWidth >= this.embedPolicy.minFaceWidth) {
+        s.recheck = false;
+        s.rechecks++;
+        this.recognize(s, obs, true);
+      } else {
+        const reason = embedDecision(s.history, obs.quality, obs.faceQuality.faceWidth, s.vote.decision !== null, this.embedPolicy);
+        if (reason) this.recognize(s, obs);
+      }
       if (this.ports.writeSnapshot && obs.quality > s.snapshotQuality * this.snapshotImproveRatio && frame.ts - s.lastSnapshotTs >= this.snapshotIntervalMs) {
         s.snapshotQuality = obs.quality;
         s.lastSnapshotTs = frame.ts;
@@ -248,18 +293,51 @@ export class TrackRecognizer {
     void p.finally(() => this.outstanding.delete(p));
   }
 
-  private recognize(s: Session, obs: FaceObservation): void {
+  /**
+   * Tracks whose boxes overlap are crossing: SORT may swap them. Each is re-checked once it is clear of the others.
+   */
+  private markCrossings(tracks: Track<FaceObservation>[]): void {
+    const live = tracks.filter((t) => t.matched && this.sessions.has(t.id));
+    for (const t of live) {
+      const s = this.sessions.get(t.id)!;
+      const now = live.some((o) => o !== t && iou(o.box, t.box) >= CROSSING_IOU);
+      if (s.overlapping && !now) s.recheck = true;
+      s.overlapping = now;
+    }
+  }
+
+  private recognize(s: Session, obs: FaceObservation, recheck = false): void {
     const crop = obs.crop!;
     this.enqueue(s, `recognition of track ${s.id}`, async () => {
       const embedding = await this.ports.embed(crop);
       this.stats.embeddings++;
       const { match, bestScore } = await this.ports.identify(embedding);
+      let overrule = recheck && (s.vote.decision?.id ?? null) !== (match?.id ?? null);
+      if (overrule && !match && (obs.quality < RECHECK_MIN_QUALITY || (bestScore ?? -1) >= UNKNOWN_OVERRULE_SCORE)) {
+        // "Unknown" from a poor face (half hidden, blurred), or one still somewhat like the gallery (the same person at a
+        // bad angle scores there), is no evidence of another person: try the next face.
+        overrule = false;
+        recheck = false;
+        s.recheck = true;
+      }
+      if (overrule) {
+        // Another face now, as far as the gallery can tell: what was collected belongs to the previous one, and the
+        // new face gets the embedding budget of a new track.
+        s.faces = [];
+        s.bestEmbedding = null;
+        s.bestEmbeddingQuality = -1;
+        s.history = newEmbedHistory();
+        s.history.embeds = 1;
+        s.history.bestEmbeddedQuality = obs.quality;
+        this.stats.rechecksOverruled++;
+      }
       s.faces.push({ embedding, faceQuality: obs.faceQuality, quality: obs.quality, crop });
       if (obs.quality > s.bestEmbeddingQuality) {
         s.bestEmbedding = embedding;
         s.bestEmbeddingQuality = obs.quality;
       }
-      const changed = s.vote.add({ match, bestScore, quality: obs.quality });
+      const vote = { match, bestScore, quality: obs.quality };
+      const changed = overrule ? s.vote.recheck(vote) : s.vote.add(vote);
       if (changed) {
         this.stats.identifications++;
         if (s.state !== 'ended') this.emit('identified', s);
