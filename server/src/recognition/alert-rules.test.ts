@@ -44,6 +44,16 @@ describe('AlertRules', () => {
     rules.close();
   });
 
+  it('does not repeat a watchlist alert for the same person on the same camera within the repeat window', async () => {
+    const bus = new InProcessBus<BusTopics>();
+    const store = new AlertStore(db);
+    const rules = new AlertRules(bus, gallery, store, { unknownAfterMs: 0, unknownCameras: null, repeatAfterMs: 60_000 });
+    const seq = [ev('identified', 't1', 1000, 'villain'), ev('ended', 't1', 2000, 'villain'), ev('identified', 't2', 30_000, 'villain'), ev('identified', 't3', 40_000, 'villain', 'c2'), ev('identified', 't4', 70_000, 'villain')];
+    for (const e of seq) bus.publish('trackEvents', e);
+    await rules.idle();
+    expect(store.list().map((a) => [a.trackId, a.cameraId]).reverse()).toEqual([['t1', 'c1'], ['t3', 'c2'], ['t4', 'c1']]);
+  });
+
   it('alerts on an unknown person lingering on a watched camera', async () => {
     const bus = new InProcessBus<BusTopics>();
     const store = new AlertStore(db);

@@ -16,6 +16,11 @@ export interface AlertRuleOptions {
   unknownAfterMs: number;
   /** Cameras the unknown-person rule watches; null = all. */
   unknownCameras: string[] | null;
+  /**
+   * A watchlist identity alerts again on the same camera only after this long (ms): a person who stays in view is
+   * seen as several tracks (shot cuts, occlusions), and one alert is what an operator wants. Default 60 s.
+   */
+  repeatAfterMs?: number;
 }
 
 /** Identity tags change rarely: cached a few seconds so a busy wall does not query the gallery per event. */
@@ -23,6 +28,8 @@ const TAG_CACHE_MS = 5000;
 
 export class AlertRules {
   private readonly alerted = new Set<string>();
+  /** Last watchlist alert per camera and identity (capture time). */
+  private readonly lastWatchlist = new Map<string, number>();
   private readonly trackStart = new Map<string, number>();
   private readonly tagCache = new Map<string, { tags: string[]; at: number }>();
   private readonly off: Unsubscribe;
@@ -61,7 +68,11 @@ export class AlertRules {
   private async onEvent(e: TrackEvent): Promise<void> {
     if (e.kind === 'started') this.trackStart.set(e.trackId, e.ts);
     if (e.identity && (e.kind === 'identified' || e.kind === 'started') && (await this.tagsOf(e.identity.id)).includes(WATCHLIST_TAG)) {
-      this.raise('watchlist', e, { label: e.identity.name, score: e.identity.score, rule: 'identity tagged watchlist' });
+      const key = `${e.cameraId}\n${e.identity.id}`;
+      const last = this.lastWatchlist.get(key);
+      if (last === undefined || e.ts - last >= (this.options.repeatAfterMs ?? 60_000) || this.alerted.has(`watchlist:${e.trackId}`)) {
+        if (this.raise('watchlist', e, { label: e.identity.name, score: e.identity.score, rule: 'identity tagged watchlist' })) this.lastWatchlist.set(key, e.ts);
+      }
     }
     const { unknownAfterMs, unknownCameras } = this.options;
     const start = this.trackStart.get(e.trackId);
@@ -75,9 +86,10 @@ export class AlertRules {
     }
   }
 
-  private raise(kind: Alert['kind'], e: TrackEvent, payload: Omit<Alert['payload'], 'snapshot'>): void {
+  /** Returns whether an alert was raised (one per track and kind). */
+  private raise(kind: Alert['kind'], e: TrackEvent, payload: Omit<Alert['payload'], 'snapshot'>): boolean {
     const key = `${kind}:${e.trackId}`;
-    if (this.alerted.has(key)) return;
+    if (this.alerted.has(key)) return false;
     this.alerted.add(key);
     const alert: Alert = {
       id: randomUUID(),
@@ -92,5 +104,6 @@ export class AlertRules {
     };
     this.store.put(alert);
     this.bus.publish('alerts', alert);
+    return true;
   }
 }
