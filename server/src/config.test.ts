@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, engineSettings } from './config.js';
+import { apiSettings, ConfigError, engineSettings, liveSettings, logSettings, matchThresholdSetting } from './config.js';
 
 describe('engineSettings', () => {
   it('derives defaults from the data directory and the core count', () => {
@@ -24,5 +24,53 @@ describe('engineSettings', () => {
     expect(engineSettings({ BOOSTFACE_PROVIDERS: 'webgpu,cpu' }).workers).toBe(1);
     expect(() => engineSettings({ BOOSTFACE_PROVIDERS: 'webgpu', BOOSTFACE_WORKERS: '2' })).toThrow(/must be 1 with the webgpu provider/);
     expect(engineSettings({ BOOSTFACE_PROVIDERS: 'cuda,cpu', BOOSTFACE_WORKERS: '2' }).workers).toBe(2);
+  });
+});
+
+describe('liveSettings', () => {
+  it('checks integers and fractions against the same range table', () => {
+    expect(liveSettings({ BOOSTFACE_TRACK_IOU: '0.45', BOOSTFACE_UPDATE_MS: '0' })).toMatchObject({ trackIou: 0.45, updateIntervalMs: 0 });
+    expect(() => liveSettings({ BOOSTFACE_TRACK_IOU: '1.2' })).toThrow('BOOSTFACE_TRACK_IOU must be a number between 0 and 1, got "1.2"');
+    expect(() => liveSettings({ BOOSTFACE_TRACK_MIN_HITS: '2.5' })).toThrow('BOOSTFACE_TRACK_MIN_HITS must be an integer between 1 and 100, got "2.5"');
+    expect(() => liveSettings({ BOOSTFACE_RETENTION_DAYS: ' ' })).toThrow(ConfigError);
+  });
+});
+
+describe('logSettings', () => {
+  it('defaults to JSON at info and refuses unknown levels and formats', () => {
+    expect(logSettings({})).toEqual({ level: 'info', format: 'json' });
+    expect(logSettings({ BOOSTFACE_LOG_LEVEL: 'debug', BOOSTFACE_LOG_FORMAT: 'pretty' })).toEqual({ level: 'debug', format: 'pretty' });
+    expect(() => logSettings({ BOOSTFACE_LOG_LEVEL: 'INFO' })).toThrow('BOOSTFACE_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, got "INFO"');
+    expect(() => logSettings({ BOOSTFACE_LOG_FORMAT: 'text' })).toThrow('BOOSTFACE_LOG_FORMAT must be one of json, pretty, got "text"');
+  });
+});
+
+describe('apiSettings', () => {
+  it('reads the listen address, alert rule and policy switches', () => {
+    expect(apiSettings({})).toEqual({ port: 8080, host: '0.0.0.0', alertUnknownMs: 0, alertUnknownCameras: null, operatorsMayEnroll: false, viewersMaySearch: false });
+    const s = apiSettings({
+      BOOSTFACE_PORT: '0',
+      BOOSTFACE_HOST: '::',
+      BOOSTFACE_ALERT_UNKNOWN_SECONDS: '2.5',
+      BOOSTFACE_ALERT_UNKNOWN_CAMERAS: 'door, gate,',
+      BOOSTFACE_OPERATORS_MAY_ENROLL: '1',
+      BOOSTFACE_VIEWERS_MAY_SEARCH: 'true',
+    });
+    expect(s).toEqual({ port: 0, host: '::', alertUnknownMs: 2500, alertUnknownCameras: ['door', 'gate'], operatorsMayEnroll: true, viewersMaySearch: true });
+    expect(apiSettings({ BOOSTFACE_OPERATORS_MAY_ENROLL: '0' }).operatorsMayEnroll).toBe(false);
+  });
+
+  it('refuses values that were silently ignored before', () => {
+    expect(() => apiSettings({ BOOSTFACE_PORT: '70000' })).toThrow('BOOSTFACE_PORT must be an integer between 0 and 65535, got "70000"');
+    expect(() => apiSettings({ BOOSTFACE_ALERT_UNKNOWN_SECONDS: 'ten' })).toThrow(/BOOSTFACE_ALERT_UNKNOWN_SECONDS must be a number between 0 and 86400/);
+    expect(() => apiSettings({ BOOSTFACE_VIEWERS_MAY_SEARCH: 'yes' })).toThrow('BOOSTFACE_VIEWERS_MAY_SEARCH must be 1 or 0 (true or false), got "yes"');
+  });
+});
+
+describe('matchThresholdSetting', () => {
+  it('is undefined when unset (the calibrated default applies) and checked when set', () => {
+    expect(matchThresholdSetting({})).toBeUndefined();
+    expect(matchThresholdSetting({ BOOSTFACE_MATCH_THRESHOLD: '0.5' })).toBe(0.5);
+    expect(() => matchThresholdSetting({ BOOSTFACE_MATCH_THRESHOLD: '2' })).toThrow(/between -1 and 1/);
   });
 });

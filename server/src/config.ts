@@ -5,6 +5,7 @@ import { DEFAULT_MAX_PIXELS } from './engine/image-decode.js';
 import { DEFAULT_DET_SIZE } from './engine/scrfd-detector.js';
 import type { PoolConfig } from './engine/worker-pool.js';
 import { firstAvailable, loadManifest, resolveModel } from './models/manifest.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log/levels.js';
 
 export class ConfigError extends Error {
   readonly code = 'BAD_CONFIG';
@@ -48,12 +49,68 @@ export const ENGINE_ENV_HELP = `Environment:
   BOOSTFACE_TRT_CACHE    TensorRT engine cache directory
   BOOSTFACE_PREPROCESS   js: use the JavaScript pre-processing instead of the WebAssembly SIMD kernels`;
 
-function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+export interface NumberRange {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+const int = (min: number, max: number): NumberRange => ({ min, max, integer: true });
+const real = (min: number, max: number): NumberRange => ({ min, max, integer: false });
+
+/** Accepted values of the numeric settings: the environment and the config file (config-file.ts) check this table. */
+export const SETTING_RANGES = {
+  BOOSTFACE_WORKERS: int(1, 64),
+  BOOSTFACE_THREADS: int(1, 256),
+  BOOSTFACE_DET_SIZE: int(32, 4096),
+  BOOSTFACE_MAX_PIXELS: int(1, 1_000_000_000),
+  BOOSTFACE_MAX_BATCH: int(1, 1024),
+  BOOSTFACE_DEVICE_ID: int(0, 64),
+  BOOSTFACE_MATCH_THRESHOLD: real(-1, 1),
+  BOOSTFACE_RETENTION_DAYS: int(0, 36_500),
+  BOOSTFACE_UPDATE_MS: int(0, 60_000),
+  BOOSTFACE_CUT_THRESHOLD: int(0, 255),
+  BOOSTFACE_TRACK_MIN_HITS: int(1, 100),
+  BOOSTFACE_TRACK_MAX_AGE: int(0, 10_000),
+  BOOSTFACE_TRACK_IOU: real(0, 1),
+  BOOSTFACE_TRACK_EMBEDS: int(1, 1000),
+  BOOSTFACE_PORT: int(0, 65_535),
+  BOOSTFACE_ALERT_UNKNOWN_SECONDS: real(0, 86_400),
+} satisfies Record<string, NumberRange>;
+
+export type NumericSetting = keyof typeof SETTING_RANGES;
+
+/** "an integer between 1 and 64": what a numeric setting accepts, for error messages. */
+export function describeRange(r: NumberRange): string {
+  return `${r.integer ? 'an integer' : 'a number'} between ${r.min} and ${r.max}`;
+}
+
+export function inRange(v: unknown, r: NumberRange): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && (!r.integer || Number.isInteger(v)) && v >= r.min && v <= r.max;
+}
+
+function numberSetting(env: NodeJS.ProcessEnv, name: NumericSetting, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  const range = SETTING_RANGES[name];
+  if (raw.trim() === '' || !inRange(v, range)) throw new ConfigError(`${name} must be ${describeRange(range)}, got "${raw}"`);
   return v;
+}
+
+/** 1/true or 0/false; unset or empty is false. */
+function flagSetting(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
@@ -61,7 +118,7 @@ export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSett
   const cores = Math.max(1, os.availableParallelism());
   // Several single-threaded workers out-run one multi-threaded session on small CPUs (2 cores: 20.4 vs 18.2
   // images/s, docs/performance.md); capped so large machines do not hold many copies of big recognizers.
-  let workers = intSetting(env, 'BOOSTFACE_WORKERS', Math.min(cores, 4), 1, 64);
+  let workers = numberSetting(env, 'BOOSTFACE_WORKERS', Math.min(cores, 4));
   let providers: ProviderName[];
   try {
     providers = parseProviders(env.BOOSTFACE_PROVIDERS);
@@ -81,11 +138,11 @@ export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSett
     recognizer: env.BOOSTFACE_RECOGNIZER || undefined,
     providers,
     workers,
-    threads: intSetting(env, 'BOOSTFACE_THREADS', Math.max(1, Math.floor(cores / workers)), 1, 256),
-    detSize: intSetting(env, 'BOOSTFACE_DET_SIZE', DEFAULT_DET_SIZE, 32, 4096),
-    maxPixels: intSetting(env, 'BOOSTFACE_MAX_PIXELS', DEFAULT_MAX_PIXELS, 1, 1_000_000_000),
-    maxBatch: intSetting(env, 'BOOSTFACE_MAX_BATCH', 32, 1, 1024),
-    deviceId: intSetting(env, 'BOOSTFACE_DEVICE_ID', 0, 0, 64),
+    threads: numberSetting(env, 'BOOSTFACE_THREADS', Math.max(1, Math.floor(cores / workers))),
+    detSize: numberSetting(env, 'BOOSTFACE_DET_SIZE', DEFAULT_DET_SIZE),
+    maxPixels: numberSetting(env, 'BOOSTFACE_MAX_PIXELS', DEFAULT_MAX_PIXELS),
+    maxBatch: numberSetting(env, 'BOOSTFACE_MAX_BATCH', 32),
+    deviceId: numberSetting(env, 'BOOSTFACE_DEVICE_ID', 0),
     trtCacheDir: env.BOOSTFACE_TRT_CACHE || undefined,
   };
 }
@@ -140,24 +197,59 @@ export const LIVE_ENV_HELP = `Live recognition:
   BOOSTFACE_REDIS_URL        share events between server replicas through Redis (redis://host:6379)
   BOOSTFACE_REDIS_PREFIX     channel prefix on that Redis (default boostface)`;
 
-function unitSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0 || v > 1) throw new ConfigError(`${name} must be a number between 0 and 1, got "${raw}"`);
-  return v;
-}
-
 export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings {
   return {
-    retentionDays: intSetting(env, 'BOOSTFACE_RETENTION_DAYS', 30, 0, 36_500),
-    updateIntervalMs: intSetting(env, 'BOOSTFACE_UPDATE_MS', 100, 0, 60_000),
-    cutThreshold: intSetting(env, 'BOOSTFACE_CUT_THRESHOLD', 20, 0, 255),
-    trackMinHits: intSetting(env, 'BOOSTFACE_TRACK_MIN_HITS', 3, 1, 100),
-    trackMaxAge: intSetting(env, 'BOOSTFACE_TRACK_MAX_AGE', 30, 0, 10_000),
-    trackIou: unitSetting(env, 'BOOSTFACE_TRACK_IOU', 0.3),
-    maxEmbedsPerTrack: intSetting(env, 'BOOSTFACE_TRACK_EMBEDS', 8, 1, 1000),
+    retentionDays: numberSetting(env, 'BOOSTFACE_RETENTION_DAYS', 30),
+    updateIntervalMs: numberSetting(env, 'BOOSTFACE_UPDATE_MS', 100),
+    cutThreshold: numberSetting(env, 'BOOSTFACE_CUT_THRESHOLD', 20),
+    trackMinHits: numberSetting(env, 'BOOSTFACE_TRACK_MIN_HITS', 3),
+    trackMaxAge: numberSetting(env, 'BOOSTFACE_TRACK_MAX_AGE', 30),
+    trackIou: numberSetting(env, 'BOOSTFACE_TRACK_IOU', 0.3),
+    maxEmbedsPerTrack: numberSetting(env, 'BOOSTFACE_TRACK_EMBEDS', 8),
     redisUrl: env.BOOSTFACE_REDIS_URL || undefined,
     redisPrefix: env.BOOSTFACE_REDIS_PREFIX || 'boostface',
+  };
+}
+
+/** The open-set match threshold from BOOSTFACE_MATCH_THRESHOLD, or undefined for the calibrated default. */
+export function matchThresholdSetting(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return env.BOOSTFACE_MATCH_THRESHOLD ? numberSetting(env, 'BOOSTFACE_MATCH_THRESHOLD', 0) : undefined;
+}
+
+export interface LogSettings {
+  level: LogLevel;
+  format: LogFormat;
+}
+
+export const LOG_ENV_HELP = `Logging (serve):
+  BOOSTFACE_LOG_LEVEL    ${LOG_LEVELS.join(', ')} (default info)
+  BOOSTFACE_LOG_FORMAT   json: one JSON object per line on stderr (default); pretty: one human line per record`;
+
+export function logSettings(env: NodeJS.ProcessEnv = process.env): LogSettings {
+  return { level: oneOf(env, 'BOOSTFACE_LOG_LEVEL', LOG_LEVELS, 'info'), format: oneOf(env, 'BOOSTFACE_LOG_FORMAT', LOG_FORMATS, 'json') };
+}
+
+export interface ApiSettings {
+  port: number;
+  host: string;
+  /** Alert on a face that stays unknown this long (0 = off). */
+  alertUnknownMs: number;
+  /** Cameras the unknown-person alert watches (null = all). */
+  alertUnknownCameras: string[] | null;
+  operatorsMayEnroll: boolean;
+  viewersMaySearch: boolean;
+}
+
+const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
+
+/** The server's own settings (`serve`), checked at start before the engine loads. */
+export function apiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettings {
+  return {
+    port: numberSetting(env, 'BOOSTFACE_PORT', 8080),
+    host: env.BOOSTFACE_HOST || '0.0.0.0',
+    alertUnknownMs: numberSetting(env, 'BOOSTFACE_ALERT_UNKNOWN_SECONDS', 0) * 1000,
+    alertUnknownCameras: list(env.BOOSTFACE_ALERT_UNKNOWN_CAMERAS),
+    operatorsMayEnroll: flagSetting(env, 'BOOSTFACE_OPERATORS_MAY_ENROLL'),
+    viewersMaySearch: flagSetting(env, 'BOOSTFACE_VIEWERS_MAY_SEARCH'),
   };
 }

@@ -16,7 +16,7 @@ import type { CameraConfig } from './cameras/camera-config.js';
 import type { CameraFrame } from './cameras/ffmpeg-source.js';
 import { FrameScheduler, type SchedulerStats } from './cameras/frame-scheduler.js';
 import { isFinalState, type SourceHealth } from './cameras/source-health.js';
-import { ConfigError, engineSettings, liveSettings, poolConfig, type EngineSettings, type LiveSettings } from './config.js';
+import { engineSettings, liveSettings, matchThresholdSetting, poolConfig, type EngineSettings, type LiveSettings } from './config.js';
 import { engineSummary } from './engine/engine-summary.js';
 import { InferencePool } from './engine/worker-pool.js';
 import { EmbeddedGallery } from './gallery/embedded-gallery.js';
@@ -24,6 +24,9 @@ import { EnrollmentService } from './gallery/enrollment-service.js';
 import type { Gallery } from './gallery/gallery.js';
 import { DEFAULT_MATCH_THRESHOLD } from './gallery/match-threshold.js';
 import { MilvusGallery } from './gallery/milvus-gallery.js';
+import { galleryBackend, milvusOptions } from './ops/backends.js';
+import { lineLog, splitComponent } from './log/line-log.js';
+import { forComponent, lineLogger, stderrLine, type Logger } from './log/logger.js';
 import { DEFAULT_EMBED_POLICY } from './recognition/embed-policy.js';
 import { IdentityAdmin } from './recognition/identity-admin.js';
 import { LiveRecognition } from './recognition/live-recognition.js';
@@ -39,7 +42,9 @@ export interface CoreOptions {
   gallery?: string;
   /** Open-set threshold; default BOOSTFACE_MATCH_THRESHOLD or the calibrated default. */
   threshold?: number;
-  /** Where engine start-up lines go (provider in use, fallbacks). */
+  /** Structured records of the engine start (provider in use, fallbacks); takes precedence over `log`. */
+  logger?: Logger;
+  /** Or the same as plain "component: message" lines (default: stderr). */
   log?: (line: string) => void;
 }
 
@@ -60,11 +65,9 @@ export interface Core {
 
 /** Start the engine, open the gallery in the recognizer's embedding space, open the store. */
 export async function openCore(env: NodeJS.ProcessEnv, options: CoreOptions = {}): Promise<Core> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const backend = options.gallery ?? env.BOOSTFACE_GALLERY ?? 'embedded';
-  if (backend !== 'embedded' && backend !== 'milvus') throw new ConfigError(`unknown gallery backend "${backend}" (embedded or milvus)`);
-  if (backend === 'milvus' && !env.BOOSTFACE_MILVUS_ADDRESS) throw new ConfigError('the milvus gallery needs BOOSTFACE_MILVUS_ADDRESS (host:port)');
-  const matchThreshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
+  const logger = options.logger ?? lineLogger(options.log ?? stderrLine);
+  const backend = galleryBackend(env, options.gallery);
+  const matchThreshold = options.threshold ?? matchThresholdSetting(env) ?? DEFAULT_MATCH_THRESHOLD;
   const settings = engineSettings(env);
   const live = liveSettings(env);
   const pool = await InferencePool.start(poolConfig(settings, { recognizer: true }));
@@ -73,19 +76,12 @@ export async function openCore(env: NodeJS.ProcessEnv, options: CoreOptions = {}
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    engineSummary(pool.info, settings.workers, settings.threads).forEach((line) => log(line));
+    logEngineStart(forComponent(logger, 'engine'), pool.info, settings);
     const recognizer = pool.info.recognizer!;
     const space = { model: path.basename(recognizer.file, '.onnx'), dim: recognizer.dim };
     const gallery =
       backend === 'milvus'
-        ? await MilvusGallery.open({
-            address: env.BOOSTFACE_MILVUS_ADDRESS!,
-            token: env.BOOSTFACE_MILVUS_TOKEN || undefined,
-            database: env.BOOSTFACE_MILVUS_DATABASE || undefined,
-            ssl: env.BOOSTFACE_MILVUS_SSL === '1',
-            collectionPrefix: env.BOOSTFACE_MILVUS_PREFIX || undefined,
-            space,
-          })
+        ? await MilvusGallery.open(milvusOptions(env, space))
         : await EmbeddedGallery.open({ dataDir: settings.dataDir, space });
     cleanups.push(() => gallery.close());
     const db = openStoreDb(settings.dataDir);
@@ -115,8 +111,30 @@ export async function openCore(env: NodeJS.ProcessEnv, options: CoreOptions = {}
   }
 }
 
+/** The engine summary lines as records: provider fallbacks as warnings, then what runs where, also as fields. */
+function logEngineStart(log: Logger, info: Core['pool']['info'], s: EngineSettings): void {
+  const lines = engineSummary(info, s.workers, s.threads).map((line) => splitComponent(line).msg);
+  const summary = lines.pop()!;
+  for (const fallback of lines) log.warn({ providers: s.providers }, fallback);
+  const { detector, recognizer } = info;
+  log.info(
+    {
+      providers: s.providers,
+      detector: { file: path.basename(detector.file), provider: detector.provider },
+      recognizer: recognizer && { file: path.basename(recognizer.file), provider: recognizer.provider, maxBatch: recognizer.maxBatch, dim: recognizer.dim },
+      fallbacks: [...detector.fallbacks, ...(recognizer?.fallbacks ?? [])],
+      workers: s.workers,
+      threads: s.threads,
+    },
+    summary,
+  );
+}
+
 export interface LiveOptions {
   bus?: EventBus<BusTopics>;
+  /** Structured records (camera health, bus trouble, recognition failures); takes precedence over `log`. */
+  logger?: Logger;
+  /** Or the same as plain "component: message" lines (default: stderr). */
   log?: (line: string) => void;
   /** Camera health changes (the API's cameraStatus subscription). */
   onHealth?: (cameraId: string, health: SourceHealth) => void;
@@ -163,15 +181,21 @@ const DEFAULT_FRAME_INTERVAL_MS = 40;
 
 /** Start the cameras stored in the data directory and recognize faces on them. */
 export async function startLive(core: Core, options: LiveOptions = {}): Promise<Live> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = options.logger ?? lineLogger(options.log ?? stderrLine);
+  const camerasLog = forComponent(logger, 'cameras');
+  const busLog = forComponent(logger, 'bus');
   const s = core.live;
   const ownBus = !options.bus;
   const bus =
     options.bus ??
     (s.redisUrl
-      ? new RedisBus<BusTopics>({ url: s.redisUrl, prefix: s.redisPrefix, onError: (what, err) => log(`bus: ${what}: ${(err as Error)?.message ?? err}`) })
+      ? new RedisBus<BusTopics>({
+          url: s.redisUrl,
+          prefix: s.redisPrefix,
+          onError: (what, err) => busLog.warn({ err }, `${what}: ${(err as Error)?.message ?? err}`),
+        })
       : new InProcessBus<BusTopics>());
-  const recognition = createRecognition(core, bus, { log });
+  const recognition = createRecognition(core, bus, { log: lineLog(logger, { component: 'recognition' }) });
   core.sightings.closeDangling();
   const schedulers = new Map<string, { scheduler: FrameScheduler<CameraFrame>; loop: Promise<void> }>();
   const latest = new Map<string, CameraFrame>();
@@ -189,7 +213,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
         try {
           await pipeline.handle(frame);
         } catch (err) {
-          log(`camera ${camera.id}: frame ${frame.seq} failed: ${(err as Error).message}`);
+          camerasLog.warn({ cameraId: camera.id, seq: frame.seq, err }, `camera ${camera.id}: frame ${frame.seq} failed: ${(err as Error).message}`);
         }
       }
     })();
@@ -211,6 +235,17 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     return done;
   };
 
+  // Health reports repeat (frame counters, sizes): a record per state change.
+  const lastState = new Map<string, SourceHealth['state']>();
+  const logHealthChange = (cameraId: string, h: SourceHealth) => {
+    if (lastState.get(cameraId) === h.state) return;
+    lastState.set(cameraId, h.state);
+    const trouble = h.state === 'reconnecting' || h.state === 'failed';
+    const fields = { cameraId, state: h.state, lastError: h.lastError, reconnects: h.reconnects };
+    // ffmpeg's last line sums its error up; the whole tail is in the lastError field.
+    const why = trouble && h.lastError ? `: ${h.lastError.trim().split('\n').at(-1)}` : '';
+    camerasLog[trouble ? 'warn' : 'info'](fields, `camera ${cameraId}: ${h.state}${why}`);
+  };
   const cameras = new CameraManager({
     repository: new SqliteCameraRepository(core.db),
     onFrame: (frame, camera) => {
@@ -219,6 +254,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     },
     onHealth: (cameraId, health) => {
       options.onHealth?.(cameraId, health);
+      logHealthChange(cameraId, health);
       bus.publish('cameraStatus', { cameraId, health });
       const kind = cameras.get(cameraId)?.camera.kind;
       // A broken-off stream ends its tracks (a gap, then maybe another scene); a finished file ends its pipeline.
@@ -228,7 +264,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     onSourceStopped: (cameraId) => void stopCamera(cameraId),
   });
   await cameras.start();
-  if (options.retention !== false) core.retention.start(undefined, log);
+  if (options.retention !== false) core.retention.start(undefined, lineLog(logger, { component: 'retention' }));
   return {
     bus,
     recognition,

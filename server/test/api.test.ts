@@ -64,7 +64,7 @@ run('GraphQL API', () => {
     const identified = collect<Ev>(operator, EVENTS, { k: ['IDENTIFIED'] }, (evs) => names(evs).has('barack_obama') && names(evs).has('lin_manuel_miranda'));
     const inScope = collect<Ev>(viewerStage, EVENTS, {}, (evs) => evs.some((e) => e.recognitionEvents.kind === 'ENDED'));
     const outOfScope = collect<Ev>(viewerOther, EVENTS, {}, () => false, 14_000);
-    const alerts = collect<{ alerts: { kind: string; label: string; cameraId: string } }>(admin, 'subscription{alerts{kind label cameraId}}', {}, (a) => a.length > 0);
+    const alerts = collect<{ alerts: { kind: string; label: string; cameraId: string; snapshot: { faceUrl: string } | null } }>(admin, 'subscription{alerts{kind label cameraId snapshot{faceUrl}}}', {}, (a) => a.length > 0);
     // the first started track: follow it to its end
     const firstStart = collect<Ev>(admin, EVENTS, { k: ['STARTED'] }, (evs) => evs.length > 0);
     await new Promise((r) => setTimeout(r, 300)); // subscriptions registered before the camera starts
@@ -87,6 +87,7 @@ run('GraphQL API', () => {
     expect((await outOfScope.done).events).toEqual([]);
     const alert = await alerts.done;
     expect(alert.events[0].alerts).toMatchObject({ kind: 'watchlist', label: 'barack_obama', cameraId: 'stage' });
+    expect(alert.events[0].alerts.snapshot?.faceUrl, 'the alert shows the face').toMatch(/^\/media\/snapshots\//);
     for (const c of [operator, viewerStage, viewerOther, admin]) await c.dispose();
   }, 120_000);
 

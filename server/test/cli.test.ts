@@ -34,6 +34,29 @@ describe('boostface CLI usage', () => {
     for (const v of ['BOOSTFACE_MODELS', 'BOOSTFACE_DETECTOR', 'BOOSTFACE_RECOGNIZER', 'BOOSTFACE_PROVIDERS']) expect(r.stdout).toContain(v);
   });
 
+  it('refuses a bad config file before the engine starts: exit 2, every problem named by its key path', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bf-cli-config-'));
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ engine: { workers: 'x' }, api: { prot: 8080 } }));
+    const started = Date.now();
+    const r = boostface(['serve', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`boostface serve: config file ${bad} is invalid:`);
+    expect(r.stderr).toContain('config engine.workers: expected an integer between 1 and 64, got "x"');
+    expect(r.stderr).toMatch(/config api\.prot: unknown key \(expected one of: port, host, /);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // BOOSTFACE_CONFIG names the file too; a missing one is said to be missing.
+    const missing = boostface(['serve'], { BOOSTFACE_CONFIG: path.join(dir, 'none.json') });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`config file ${path.join(dir, 'none.json')} does not exist`);
+    // The environment wins over the file, and is checked with its variable named.
+    const good = path.join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ engine: { workers: 2 } }));
+    const env = boostface(['serve', '--config', good], { BOOSTFACE_WORKERS: '0' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/BOOSTFACE_WORKERS must be an integer between 1 and 64, got "0"/);
+  });
+
   it('exits 2 with a clear message when no models are configured', () => {
     const r = boostface(['analyze', path.join(os.tmpdir(), 'any.jpg')], { BOOSTFACE_MODELS: path.join(os.tmpdir(), 'no-models-here') });
     expect(r.code).toBe(2);
@@ -94,13 +117,19 @@ describe.skipIf(!sharedAvailable('boostface analyze/verify'))('boostface analyze
 });
 
 describe.skipIf(!sharedAvailable('boostface serve'))('boostface serve', () => {
-  it('becomes ready with the engine loaded and exits 0 on SIGTERM', async () => {
+  it('becomes ready with the engine loaded, logs JSON records, and exits 0 on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
-      env: { ...process.env, BOOSTFACE_MODELS: SHARED_MODELS },
-      stdio: ['ignore', 'ignore', 'ignore'],
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bf-cli-serve-'));
+    const config = path.join(dir, 'boostface.json');
+    writeFileSync(config, JSON.stringify({ dataDir: 'data', models: { dir: SHARED_MODELS }, engine: { workers: 1 }, api: { host: '127.0.0.1', port } }));
+    // NODE_ENV=production: a library that handles signals only outside tests (Apollo) must not cut the shutdown short.
+    const child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
+      env: { ...process.env, NODE_ENV: 'production', BOOSTFACE_ADMIN_TOKEN: 'cli-test-admin-secret-0123' },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let body: { status?: string; engine?: { detector: { provider: string } } } = {};
     for (let i = 0; i < 100 && body.status !== 'ready'; i++) {
@@ -112,5 +141,14 @@ describe.skipIf(!sharedAvailable('boostface serve'))('boostface serve', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    const records = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const find = (component: string, msg: RegExp) => records.find((r) => r.component === component && msg.test(String(r.msg)));
+    expect(find('serve', /^starting$/)).toMatchObject({ level: 'info', config, dataDir: path.join(dir, 'data'), gallery: 'embedded', bus: 'in-process' });
+    expect(find('engine', /^detector /)).toMatchObject({ level: 'info', providers: ['cpu'], detector: { provider: 'cpu' }, workers: 1, fallbacks: [] });
+    expect(find('store', /^data in /)).toMatchObject({ dataDir: path.join(dir, 'data'), gallery: { backend: 'embedded', identities: 0, templates: 0 } });
+    expect(find('serve', /^listening on /)).toMatchObject({ url: `http://127.0.0.1:${port}`, cameras: 0 });
+    expect(find('serve', /^SIGTERM, shutting down$/)).toMatchObject({ signal: 'SIGTERM' });
+    expect(records.at(-1)).toMatchObject({ component: 'serve', msg: 'stopped' });
+    expect(stderr).not.toContain('cli-test-admin-secret-0123');
   });
 });

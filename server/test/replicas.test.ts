@@ -26,7 +26,7 @@ interface Replica {
 function startReplica(redisUrl: string): Promise<Replica> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-replica-'));
   const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'server/bin/boostface.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: { ...process.env, BOOSTFACE_DATA_DIR: dir, BOOSTFACE_MODELS: SHARED_MODELS, BOOSTFACE_ADMIN_TOKEN: ADMIN_SECRET, BOOSTFACE_REDIS_URL: redisUrl, BOOSTFACE_WORKERS: '1' },
+    env: { ...process.env, BOOSTFACE_DATA_DIR: dir, BOOSTFACE_MODELS: SHARED_MODELS, BOOSTFACE_ADMIN_TOKEN: ADMIN_SECRET, BOOSTFACE_REDIS_URL: redisUrl, BOOSTFACE_WORKERS: '1', BOOSTFACE_LOG_FORMAT: 'pretty' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr: string[] = [];

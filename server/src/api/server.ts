@@ -14,10 +14,12 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RedisBus } from '../bus/redis-bus.js';
+import { apiSettings } from '../config.js';
 import { GalleryError, type Template } from '../gallery/gallery.js';
+import { adminBootstrapLog, lineLog } from '../log/line-log.js';
+import { lineLogger, stderrLine, type Logger } from '../log/logger.js';
 import type { Core, Live } from '../main.js';
 import { AlertRules } from '../recognition/alert-rules.js';
 import { AlertStore } from '../store/alert-store.js';
@@ -37,7 +39,9 @@ import { createMetrics } from './metrics.js';
 import { queryLimitsRule } from './query-limits.js';
 import { RateLimiter } from './rate-limit.js';
 import { boostfaceSchema } from './schema/build-schema.js';
+import { sharedSubscribe } from './shared-execution.js';
 import { WallPresence } from './wall-presence.js';
+import { serveGraphqlWs } from './ws-transport.js';
 
 export interface ApiServerOptions {
   core: Core;
@@ -45,7 +49,10 @@ export interface ApiServerOptions {
   env: NodeJS.ProcessEnv;
   port: number;
   host: string;
-  log: (line: string) => void;
+  /** Structured records (API errors, alerts, the admin-token bootstrap); takes precedence over `log`. */
+  logger?: Logger;
+  /** Or the same as plain "component: message" lines (default: stderr). */
+  log?: (line: string) => void;
   /** The web app's build (index.html + assets); served at / when present. */
   webDir?: string;
   config?: Partial<ApiConfig>;
@@ -61,12 +68,15 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const envList = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
-
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
-  const { core, live, env, log } = o;
+  const { core, live, env } = o;
+  const settings = apiSettings(env);
+  const logger = o.logger ?? lineLogger(o.log ?? stderrLine);
+  const log = lineLog(logger, { component: 'api' });
+  // Only unexpected failures reach formatApiError's log.
+  const errorLog = lineLog(logger, { component: 'api', level: 'error' });
   const tokens = new TokenStore(core.db);
-  ensureAdminToken(tokens, env, log);
+  ensureAdminToken(tokens, env, adminBootstrapLog(logger));
   const audit = new AuditLog(core.db);
   const alerts = new AlertStore(core.db);
   const wall = new WallStore(core.db);
@@ -74,12 +84,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     live.bus,
     core.gallery,
     alerts,
-    { unknownAfterMs: Number(env.BOOSTFACE_ALERT_UNKNOWN_SECONDS ?? 0) * 1000, unknownCameras: envList(env.BOOSTFACE_ALERT_UNKNOWN_CAMERAS) },
+    { unknownAfterMs: settings.alertUnknownMs, unknownCameras: settings.alertUnknownCameras },
     log,
   );
   const presence = new WallPresence(() => live.bus.publish('wall', { state: wall.get(), operators: presence.list() }));
   const config: ApiConfig = {
-    policy: { ...DEFAULT_POLICY, operatorsMayEnroll: env.BOOSTFACE_OPERATORS_MAY_ENROLL === '1', viewersMaySearch: env.BOOSTFACE_VIEWERS_MAY_SEARCH === '1' },
+    policy: { ...DEFAULT_POLICY, operatorsMayEnroll: settings.operatorsMayEnroll, viewersMaySearch: settings.viewersMaySearch },
     images: DEFAULT_IMAGE_LIMITS,
     subscriptionCapacity: 256,
     maxSubscriptionsPerSocket: 50,
@@ -164,11 +174,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   // --- WebSocket: graphql-ws on /graphql
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   type Extra = { socket: WebSocket; principal?: Principal; subscriptions?: number };
-  const wsCleanup = useServer<Record<string, unknown>, Extra>(
+  const wsCleanup = serveGraphqlWs<Record<string, unknown>, Extra>(
     {
       schema,
       connectionInitWaitTimeout: 3000,
       validate: (s, doc) => validate(s, doc, rules),
+      // One execution per event for the subscribers of one token asking for the same fields (the fan-out's main cost).
+      subscribe: sharedSubscribe({ viewerOf: (c) => (c as ApiContext).principal?.tokenId }),
       onConnect: (ctx) => {
         const cred = readCredential(ctx.connectionParams ?? null);
         const token = cred.ok ? tokens.authenticate(cred.secret) : undefined;
@@ -202,7 +214,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       context: (ctx) => createContext(services, ctx.extra.principal ?? null, { close: (code, reason) => ctx.extra.socket.close(code, reason) }),
       onOperation: (_ctx, _id, _payload, _args, result) => {
         if (result && 'errors' in result && result.errors) {
-          return { ...result, errors: result.errors.map((e) => formatToError(e, log)) };
+          return { ...result, errors: result.errors.map((e) => formatToError(e, errorLog)) };
         }
       },
     },
@@ -216,7 +228,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     csrfPrevention: true,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, err) => formatApiError(formatted, err, log),
+    // serve shuts down in order on SIGTERM/SIGINT itself; Apollo's own handler (on outside NODE_ENV=test) would stop
+    // only Apollo and re-raise the signal, killing the process before cameras and stores are closed.
+    stopOnTerminationSignals: false,
+    formatError: (formatted, err) => formatApiError(formatted, err, errorLog),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },

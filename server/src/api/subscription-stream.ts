@@ -1,7 +1,7 @@
 /**
  * What one GraphQL subscription consumes: a bounded queue between the event bus (the producer, which must never wait)
- * and the subscriber's socket (the consumer, as fast as the client reads; graphql-ws pulls the next event only after
- * the previous one was written to the socket).
+ * and the subscriber's socket (the consumer, as fast as the client reads; graphql-ws pulls the next event once the
+ * previous one is queued on a socket with a short backlog, else once it is written: ./ws-transport.ts).
  *
  * - push() never blocks and never throws.
  * - Coalescing ("latest wins"): an event with a coalesce key removes a still-queued event with the same key and is

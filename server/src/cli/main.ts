@@ -4,6 +4,8 @@ import { EngineError } from '../engine/types.js';
 import { GalleryError } from '../gallery/gallery.js';
 import { StoreError } from '../store/store-db.js';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze-command.js';
+import { backupCommand, BACKUP_USAGE, restoreCommand } from './backup-command.js';
+import { doctorCommand, DOCTOR_USAGE } from './doctor-command.js';
 import { enrollCommand, galleryCommand, GALLERY_USAGE, identifyCommand, importCommand } from './gallery-commands.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
 import { schemaCommand, SCHEMA_USAGE } from './schema-command.js';
@@ -25,6 +27,9 @@ const commands: Record<string, Command> = {
   gallery: galleryCommand,
   track: trackCommand,
   schema: schemaCommand,
+  doctor: doctorCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 export const USAGE = `BoostFace — self-hosted real-time face recognition.
@@ -42,6 +47,9 @@ Commands:
   gallery   list, delete, rename, merge identities
   track     track and recognize the faces of a recorded video, JSON lines on stdout
   schema    print, write or check the GraphQL schema
+  doctor    check the configuration, models, providers, backends and ffmpeg this process would use
+  backup    write the gallery, the store and optionally snapshots into one archive
+  restore   restore such an archive into an empty data directory / gallery
 
 ${ANALYZE_USAGE}
 
@@ -56,6 +64,10 @@ ${GALLERY_USAGE}
 ${TRACK_USAGE}
 
 ${SCHEMA_USAGE}
+
+${DOCTOR_USAGE}
+
+${BACKUP_USAGE}
 
 ${ENGINE_ENV_HELP}
 

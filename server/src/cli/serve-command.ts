@@ -2,52 +2,94 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startApiServer } from '../api/server.js';
+import { applyConfigFile, withConfigSource } from '../config-file.js';
+import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings } from '../config.js';
+import { createLogger, forComponent } from '../log/logger.js';
 import { openCore, startLive } from '../main.js';
 import { positiveInt } from './usage.js';
 
-export const SERVE_USAGE = `Usage: boostface serve [--port N] [--host H]
+export const SERVE_USAGE = `Usage: boostface serve [--port N] [--host H] [--config FILE]
   Start the BoostFace server on one port: GraphQL at /graphql (HTTP and graphql-ws WebSocket), the web app at /,
   authenticated media under /media, /healthz, /readyz and /metrics; the face engine in worker threads, the gallery
   and store of the data directory, and every enabled camera stored there.
-  --port N   listen port (default BOOSTFACE_PORT or 8080; 0 = any free port)
-  --host H   listen address (default BOOSTFACE_HOST or 0.0.0.0)
+  --port N        listen port (default BOOSTFACE_PORT or 8080; 0 = any free port)
+  --host H        listen address (default BOOSTFACE_HOST or 0.0.0.0)
+  --config FILE   JSON configuration file (default BOOSTFACE_CONFIG); environment variables override it
+                  (docs/configuration.md). Every setting is checked before the engine starts.
   BOOSTFACE_ADMIN_TOKEN sets the admin API token; without it the first start prints a new one once.
   Stops cleanly on SIGTERM/SIGINT: stops accepting, finishes in-flight requests, completes subscriptions, stops
-  cameras (their tracks end and are stored), closes the stores.`;
+  cameras (their tracks end and are stored), closes the stores.
+${LOG_ENV_HELP}`;
 
 /** The web app's build, beside the server workspace. */
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
+/** Where the user:password of a URL would be (Redis). */
+const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
+
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
-  const portRaw = values.port ?? process.env.BOOSTFACE_PORT;
-  const port = portRaw === '0' ? 0 : (positiveInt('--port', portRaw) ?? 8080);
-  const host = values.host ?? process.env.BOOSTFACE_HOST ?? '0.0.0.0';
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const core = await openCore(process.env, { log });
+  // The file fills in what the environment leaves unset, in process.env itself, so that every reader (worker
+  // threads included) sees one configuration.
+  const configFile = values.config ?? process.env.BOOSTFACE_CONFIG;
+  const config = configFile ? applyConfigFile(configFile, process.env) : undefined;
+  const env = process.env;
+  // A settings error about a variable the file set also names the file's key.
+  const explain = (err: unknown) => (config ? withConfigSource(err, config) : err);
+  const settings = (() => {
+    try {
+      return { log: logSettings(env), api: apiSettings(env), engine: engineSettings(env), live: liveSettings(env) };
+    } catch (err) {
+      throw explain(err);
+    }
+  })();
+  const port = positiveInt('--port', values.port) ?? settings.api.port;
+  const host = values.host ?? settings.api.host;
+  const logger = createLogger(settings.log);
+  const log = forComponent(logger, 'serve');
+  log.info(
+    {
+      config: config?.file,
+      dataDir: settings.engine.dataDir,
+      modelsDir: settings.engine.modelsDir,
+      gallery: env.BOOSTFACE_GALLERY || 'embedded',
+      bus: settings.live.redisUrl ? withoutCredentials(settings.live.redisUrl) : 'in-process',
+    },
+    'starting',
+  );
+  const core = await openCore(env, { logger }).catch((err: unknown) => Promise.reject(explain(err)));
   let live: Awaited<ReturnType<typeof startLive>> | undefined;
   let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
   try {
-    live = await startLive(core, { log });
-    api = await startApiServer({ core, live, env: process.env, port, host, log, webDir: process.env.BOOSTFACE_WEB_DIR ?? WEB_DIST });
+    const gallery = { backend: env.BOOSTFACE_GALLERY || 'embedded', space: core.gallery.space, ...(await core.gallery.count()) };
+    forComponent(logger, 'store').info(
+      { dataDir: core.settings.dataDir, gallery },
+      `data in ${core.settings.dataDir}; ${gallery.backend} gallery of ${gallery.identities} identities (${gallery.templates} templates) for ${gallery.space.model}`,
+    );
+    live = await startLive(core, { logger });
+    api = await startApiServer({ core, live, env, port, host, logger, webDir: env.BOOSTFACE_WEB_DIR || WEB_DIST });
   } catch (err) {
     await live?.stop();
     await core.close();
-    throw err;
+    throw explain(err);
   }
-  log(`serve: listening on ${api.url} (GraphQL ${api.url}/graphql), ${live.cameras.list().length} camera(s)`);
+  const cameras = live.cameras.list().length;
+  log.info({ url: api.url, graphql: `${api.url}/graphql`, cameras }, `listening on ${api.url} (GraphQL ${api.url}/graphql), ${cameras} camera(s)`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  log(`serve: ${signal}, shutting down`);
+  log.info({ signal }, `${signal}, shutting down`);
   await api.close();
   await live.stop();
   await core.close();
-  log('serve: stopped');
+  log.info('stopped');
   return 0;
 }

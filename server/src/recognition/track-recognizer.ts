@@ -265,6 +265,13 @@ export class TrackRecognizer {
     // A face cut by the frame edge aligns onto black borders: its embedding says little about who it is.
     const inside = obs.crop ? insideFraction(t.last.box, frame.image) : 0;
     if (obs.crop && inside >= MIN_INSIDE) {
+      // The snapshot first: it is on the same chain as recognition, so an `identified` event (and the alert it may
+      // raise) already carries the face.
+      if (this.ports.writeSnapshot && obs.quality > s.snapshotQuality * this.snapshotImproveRatio && frame.ts - s.lastSnapshotTs >= this.snapshotIntervalMs) {
+        s.snapshotQuality = obs.quality;
+        s.lastSnapshotTs = frame.ts;
+        this.snapshot(s, obs.crop, frame, t.last.box);
+      }
       if (s.recheck && inside >= MIN_INSIDE_RECHECK && !s.overlapping && s.rechecks < MAX_RECHECKS && obs.faceQuality.faceWidth >= this.embedPolicy.minFaceWidth) {
         s.recheck = false;
         s.rechecks++;
@@ -272,11 +279,6 @@ export class TrackRecognizer {
       } else {
         const reason = embedDecision(s.history, obs.quality, obs.faceQuality.faceWidth, s.vote.decision !== null, this.embedPolicy);
         if (reason) this.recognize(s, obs);
-      }
-      if (this.ports.writeSnapshot && obs.quality > s.snapshotQuality * this.snapshotImproveRatio && frame.ts - s.lastSnapshotTs >= this.snapshotIntervalMs) {
-        s.snapshotQuality = obs.quality;
-        s.lastSnapshotTs = frame.ts;
-        this.snapshot(s, obs.crop, frame, t.last.box);
       }
     }
     if (!justStarted && frame.ts - s.lastUpdateTs >= this.updateIntervalMs) {

@@ -32,7 +32,16 @@ interface Encoded {
 }
 
 /** Counters for the whole page (exposed for the end-to-end performance test). */
-export const videoStats = { framesReceived: 0, framesShown: 0, framesDropped: 0, decodeErrors: 0, streamsOpened: 0 };
+export const videoStats = {
+  framesReceived: 0,
+  framesShown: 0,
+  framesDropped: 0,
+  decodeErrors: 0,
+  streamsOpened: 0,
+  /** Frame + boxes drawn on a view's canvas (one per view per shown frame or box change), and their total time. */
+  overlayDraws: 0,
+  overlayDrawMs: 0,
+};
 
 const STALL_MS = 5000;
 
