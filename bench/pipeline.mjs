@@ -6,7 +6,7 @@
 //
 //   npm run build && npm run bench:pipeline -- [--cameras 1,2,4] [--seconds 60] [--warmup 8] [--no-enroll]
 //       [--no-offline] [--no-reference] [--offline-passes 2] [--offline-engines default,1x2] [--engine WxT]
-//       [--node-flags=--initial-old-space-size=256] [--soak MINUTES] [--out FILE]
+//       [--node-flags=--initial-old-space-size=256] [--soak MINUTES] [--allocator jemalloc|glibc] [--out FILE]
 //
 // Each camera configuration runs in a fresh child process (clean RSS and CPU counters): `openCore` + `startLive` as
 // the server runs them, the face_recognition_examples people enrolled (so tracks get identified on the Hamilton clip),
@@ -31,7 +31,10 @@
 // --engine WxT runs the live configurations with W inference workers of T threads each (default: the server's own
 // choice, BOOSTFACE_WORKERS / BOOSTFACE_THREADS if set); --offline-engines lists the settings of the offline runs;
 // --node-flags passes flags to the measuring node processes (e.g. V8 heap sizing, see docs/performance.md).
-// --soak MINUTES: only one 1080p camera for that long, RSS every 10 s, slope over the second half (MB/min).
+// --soak MINUTES: only one 1080p camera for that long, RSS every 10 s, slope over the second half (MB/min), and which
+// mappings grew over the second half (/proc/self/smaps).
+// --allocator: the measuring processes run with libjemalloc preloaded as scripts/start.sh and the images run the
+// server (default), or on glibc's malloc.
 //
 // Figures go to stdout as tables and to bench/out/pipeline-<time>.json; progress to stderr.
 import { spawn, spawnSync } from 'node:child_process';
@@ -62,6 +65,7 @@ const { values: args } = parseArgs({
     'offline-engines': { type: 'string', default: 'default,1x2' },
     engine: { type: 'string' },
     'node-flags': { type: 'string' },
+    allocator: { type: 'string', default: 'jemalloc' },
     soak: { type: 'string' },
     out: { type: 'string' },
     child: { type: 'string' }, // internal: live | offline | soak
@@ -142,6 +146,48 @@ function threadCpu() {
   return out;
 }
 
+/** Resident memory split into anonymous (heap, buffers, native allocators) and file-backed (code, mapped files). */
+function rssParts() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
+/** Mappings of this process with their resident size (from /proc/self/smaps), keyed by start address. */
+function smapsRegions() {
+  const regions = new Map();
+  let cur = null;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      cur = { start: head[1], size: (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024, name: head[3] || '[anon]', rss: 0 };
+      regions.set(cur.start, cur);
+    } else if (cur && line.startsWith('Rss:')) cur.rss = Number(/(\d+)/.exec(line)[1]);
+  }
+  return regions;
+}
+
+/** Where resident memory grew between two smaps readings: totals by mapping name, and the regions that grew most (KiB). */
+function smapsGrowth(before, after) {
+  const byName = {};
+  const grown = [];
+  for (const [start, reg] of after) {
+    const was = before.get(start)?.rss ?? 0;
+    const d = reg.rss - was;
+    const key = reg.name.startsWith('/') ? path.basename(reg.name) : reg.name;
+    byName[key] = (byName[key] ?? 0) + d;
+    if (d !== 0) grown.push({ start, name: key, sizeKiB: reg.size, rssKiB: reg.rss, grewKiB: d, isNew: !before.has(start) });
+  }
+  for (const [start, reg] of before) {
+    if (!after.has(start)) {
+      const key = reg.name.startsWith('/') ? path.basename(reg.name) : reg.name;
+      byName[key] = (byName[key] ?? 0) - reg.rss;
+    }
+  }
+  grown.sort((x, y) => y.grewKiB - x.grewKiB);
+  return { byNameKiB: Object.fromEntries(Object.entries(byName).filter(([, v]) => Math.abs(v) >= 256).sort((x, y) => y[1] - x[1])), topRegions: grown.slice(0, 15) };
+}
+
 /** Busy and total CPU seconds of the whole machine. */
 function machineCpu() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -192,8 +238,9 @@ function machineInfo() {
 // ---------------------------------------------------------------------------------------------------------------------
 // Child: one live configuration (or the soak)
 
+/** A fresh data directory; the in-process event bus even where BOOSTFACE_REDIS_URL is set (this measures one process). */
 function coreEnv(dataDir) {
-  return { ...process.env, BOOSTFACE_DATA_DIR: dataDir, BOOSTFACE_MODELS: MODELS };
+  return { ...process.env, BOOSTFACE_DATA_DIR: dataDir, BOOSTFACE_MODELS: MODELS, BOOSTFACE_REDIS_URL: '' };
 }
 
 async function enrollPeople(core) {
@@ -244,7 +291,7 @@ async function liveChild() {
 
   // Instrumentation (timings only; results pass through unchanged). `measuring` gates what is kept.
   let measuring = false;
-  const prof = { analyzeMs: [], stages: { detectPrepMs: [], detectRunMs: [], detectPostMs: [], alignMs: [] }, embedMs: [], embedBatch: [], embedRunMs: [], snapshotMs: [], sightingMs: [], waitMs: [], handleMs: [], cameraOfWait: [] };
+  const prof = { analyzeMs: [], stages: { detectPrepMs: [], detectRunMs: [], detectPostMs: [], alignMs: [] }, embedMs: [], embedBatch: [], embedRunMs: [], snapshotMs: [], sightingMs: [], waitMs: [], handleMs: [] };
   const keep = (sink) => ({ push: (v) => measuring && sink.push(v) });
   timeMethod(core.pool, 'analyze', keep(prof.analyzeMs), (res) => {
     if (!measuring) return;
@@ -324,13 +371,16 @@ async function liveChild() {
   const rss = [];
   const memAt = (t0) => {
     const m = process.memoryUsage();
-    return { s: r((performance.now() - t0) / 1000, 1), rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+    return { s: r((performance.now() - t0) / 1000, 1), rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, ...rssParts() };
   };
   const a = snap();
   measuring = true;
   loop.enable();
   const sampleEvery = soakMinutes ? 10_000 : 1000;
   rss.push(memAt(a.t));
+  // Soak: which mappings grow over the second half (glibc arenas, onnxruntime, V8, ...).
+  let smapsMid = null;
+  const midTimer = soakMinutes ? setTimeout(() => (smapsMid = smapsRegions()), (seconds * 1000) / 2) : undefined;
   const sampler = setInterval(() => {
     rss.push(memAt(a.t));
     if (soakMinutes && rss.length % 6 === 1) log(`soak ${r((performance.now() - a.t) / 60000, 1)} min, RSS ${r(rss.at(-1).rss / MB, 1)} MB`);
@@ -347,7 +397,9 @@ async function liveChild() {
   gcObserver.disconnect();
   clearInterval(sampler);
   clearInterval(progress);
+  clearTimeout(midTimer);
   rss.push(memAt(a.t));
+  const smapsSecondHalf = smapsMid ? smapsGrowth(smapsMid, smapsRegions()) : undefined;
   const b = snap();
 
   // The shot-cut signature and the structured clone of a frame, timed on a real frame size (1080p) for the profile.
@@ -439,7 +491,10 @@ async function liveChild() {
       signature1080pMs: r(signatureMs, 3),
       structuredClone1080pMs: r(cloneMs, 2),
     },
-    rssSamples: soakMinutes ? rss.map((x) => ({ s: x.s, rssMB: r(x.rss / MB, 1), heapMB: r(x.heapUsed / MB, 1), externalMB: r(x.external / MB, 1) })) : undefined,
+    rssSamples: soakMinutes ? rss.map((x) => ({ s: x.s, rssMB: r(x.rss / MB, 1), heapMB: r(x.heapUsed / MB, 1), externalMB: r(x.external / MB, 1), anonMB: r(x.anon / MB, 1), fileMB: r(x.file / MB, 1) })) : undefined,
+    allocator: /\/libjemalloc[^/\s]*\.so/.test(readFileSync('/proc/self/maps', 'utf8')) ? 'jemalloc' : 'glibc',
+    smapsSecondHalf,
+    rssAnonSlopeSecondHalfMBPerMin: half.length >= 2 ? r(slope(half.map((x) => [x.s / 60, x.anon / MB])), 3) : null,
   };
   await live.stop();
   await core.close();
@@ -523,10 +578,21 @@ function engineEnv(engine) {
   return m ? { ...process.env, BOOSTFACE_WORKERS: m[1], BOOSTFACE_THREADS: m[2] } : process.env;
 }
 
+/** The measuring processes run on the allocator scripts/start.sh gives the server (jemalloc where installed) unless --allocator glibc. */
+function allocatorEnv(env) {
+  const preload = (env.LD_PRELOAD ?? '').split(/[ :]/).filter((x) => x && !x.includes('jemalloc'));
+  if (args.allocator === 'jemalloc') {
+    const probe = spawnSync('/bin/sh', ['-c', ':'], { env: { ...env, LD_PRELOAD: 'libjemalloc.so.2' }, encoding: 'utf8' });
+    if (probe.stderr.trim()) log('libjemalloc.so.2 not found (apt-get install libjemalloc2): measuring on glibc malloc');
+    else preload.unshift('libjemalloc.so.2');
+  } else if (args.allocator !== 'glibc') throw new Error(`--allocator: jemalloc or glibc, not ${args.allocator}`);
+  return { ...env, LD_PRELOAD: preload.join(' ') };
+}
+
 function runChild(mode, extra = [], env = engineEnv(args.engine)) {
   return new Promise((resolve, reject) => {
     const flags = args['node-flags'] ? args['node-flags'].split(' ').filter(Boolean) : [];
-    const child = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), '--child', mode, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const child = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), '--child', mode, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], env: allocatorEnv(env) });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('error', reject);
@@ -616,7 +682,7 @@ async function parent() {
     results.soak = await runChild('soak', ['--soak', args.soak, ...common]);
     printLive(results.soak);
     const s = results.soak;
-    console.log(`\nsoak: RSS ${s.rssMB.start} → ${s.rssMB.end} MB (max ${s.rssMB.max}), slope over the second half ${s.rssSlopeSecondHalfMBPerMin} MB/min (heap ${s.heapSlopeSecondHalfMBPerMin} MB/min)`);
+    console.log(`\nsoak (${s.allocator} malloc): RSS ${s.rssMB.start} → ${s.rssMB.end} MB (max ${s.rssMB.max}), slope over the second half ${s.rssSlopeSecondHalfMBPerMin} MB/min (anonymous ${s.rssAnonSlopeSecondHalfMBPerMin}, JS heap ${s.heapSlopeSecondHalfMBPerMin} MB/min)`);
   } else {
     for (const n of args.cameras.split(',').map(Number).filter((x) => x > 0)) {
       log(`live: ${n} camera(s) for ${args.seconds} s`);

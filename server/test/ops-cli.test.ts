@@ -59,7 +59,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 describe.skipIf(!sharedAvailable('ops CLI'))('boostface doctor', () => {
   it('passes on a healthy setup and lists the models with verified checksums', () => {
     fs.mkdirSync(dir('healthy'));
-    const r = cli(['doctor', '--json', '--data-dir', dir('healthy')]);
+    const r = cli(['doctor', '--json', '--data-dir', dir('healthy')], { LD_PRELOAD: '' });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const report = r.json()[0];
     expect(report.ok).toBe(true);
@@ -75,7 +75,10 @@ describe.skipIf(!sharedAvailable('ops CLI'))('boostface doctor', () => {
     expect(checks.engine).toMatchObject({ status: 'ok', data: { requested: ['cpu'], recognizer: { provider: 'cpu', dim: 512 } } });
     expect(checks.ffmpeg.detail).toMatch(/^ffmpeg version \d/);
     expect(checks.ffprobe.detail).toMatch(/^ffprobe version \d/);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['node', 'config', 'data dir', 'detector', 'recognizer', 'engine', 'gallery', 'store', 'redis', 'ffmpeg', 'ffprobe']);
+    // glibc malloc is a warning (not a failure) that says how to preload jemalloc.
+    expect(checks.allocator).toMatchObject({ status: 'warn', data: { allocator: 'default' } });
+    expect(cli(['doctor', '--json', '--data-dir', dir('healthy')], { LD_PRELOAD: 'libjemalloc.so.2' }).json()[0].checks.find((c: { name: string }) => c.name === 'allocator')).toMatchObject({ status: 'ok', data: { allocator: 'jemalloc' } });
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['node', 'allocator', 'config', 'data dir', 'detector', 'recognizer', 'engine', 'gallery', 'store', 'redis', 'ffmpeg', 'ffprobe']);
     // Nothing was written into the data directory.
     expect(fs.readdirSync(dir('healthy'))).toEqual([]);
   });

@@ -13,6 +13,7 @@ import { GalleryError, type EmbeddingSpace } from '../gallery/gallery.js';
 import { verifyModels } from '../models/fetch.js';
 import { loadManifest, type ResolvedModel } from '../models/manifest.js';
 import { STORE_FILE, STORE_SCHEMA_VERSION } from '../store/store-db.js';
+import { allocatorAdvice, currentAllocator } from './allocator.js';
 import { galleryBackend, milvusOptions, recognizerSpace, type GalleryBackend } from './backends.js';
 import { commandVersion, freeBytes, listMilvusCollections, nearestExisting, pingRedis, redactUrl } from './probes.js';
 import { sqliteSummary } from './sqlite-copy.js';
@@ -54,6 +55,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const add = (name: string, status: CheckStatus, detail: string, data?: Record<string, unknown>) => checks.push({ name, status, detail, ...(data ? { data } : {}) });
 
   add(...nodeCheck());
+  const allocator = currentAllocator();
+  const advice = allocatorAdvice(allocator);
+  add('allocator', advice ? 'warn' : 'ok', advice ?? `${allocator === 'default' ? 'the platform' : allocator}'s malloc`, { allocator });
 
   let settings: EngineSettings | undefined;
   let live: LiveSettings | undefined;
