@@ -91,6 +91,15 @@ describe('FrameScheduler', () => {
     expect(() => scheduler.setDetectFps(0)).toThrow(/bad detectFps/);
   });
 
+  it('keeps its rate when told the same cap with every frame (as the live loop does)', () => {
+    const scheduler = new FrameScheduler<F>({ detectFps: 10 });
+    for (const f of frames(30, 30)) {
+      scheduler.setDetectFps(10);
+      scheduler.offer(f);
+    }
+    expect(scheduler.stats().skipped).toBe(20);
+  });
+
   it('ends a pending next() on close, returns undefined after, and ignores later frames', async () => {
     const scheduler = new FrameScheduler<F>();
     const pending = scheduler.next();

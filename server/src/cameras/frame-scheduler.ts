@@ -32,10 +32,12 @@ export class FrameScheduler<F extends { ts: number }> {
     this.setDetectFps(options.detectFps);
   }
 
-  /** Changes the rate cap at run time (camera update); undefined removes it. */
+  /** Changes the rate cap at run time (camera update); undefined removes it. The same cap again changes nothing. */
   setDetectFps(detectFps: number | undefined): void {
     if (detectFps !== undefined && !(detectFps > 0)) throw new Error(`FrameScheduler: bad detectFps ${detectFps}`);
-    this.intervalMs = detectFps === undefined ? undefined : 1000 / detectFps;
+    const intervalMs = detectFps === undefined ? undefined : 1000 / detectFps;
+    if (intervalMs === this.intervalMs) return; // the grid goes on (this is called with every frame's camera config)
+    this.intervalMs = intervalMs;
     this.nextDue = Number.NEGATIVE_INFINITY;
     this.lastAccepted = Number.NEGATIVE_INFINITY;
   }
