@@ -83,7 +83,19 @@ run('GraphQL API', () => {
     expect(got.error).toBeUndefined();
     expect(names(got.events)).toEqual(new Set(['barack_obama', 'lin_manuel_miranda']));
     expect(got.events.every((e) => e.recognitionEvents.kind === 'IDENTIFIED' && e.recognitionEvents.cameraId === 'stage')).toBe(true);
-    expect((await inScope.done).events.length).toBeGreaterThan(0);
+    const inScopeEvents = (await inScope.done).events;
+    expect(inScopeEvents.length).toBeGreaterThan(0);
+    // Events are executed once for every viewer; their media URLs are signed per receiving token, and load.
+    const faceUrls = [got.events, inScopeEvents].map((evs) => evs.map((e) => e.recognitionEvents.snapshot?.faceUrl).find(Boolean)!);
+    const signers = new Set<string | null>();
+    for (const url of faceUrls) {
+      expect(url).toMatch(/^\/media\/snapshots\/[^?]+\.jpg\?tok=[^&]+&exp=\d+&sig=[\w-]+$/);
+      signers.add(new URL(url, h.url).searchParams.get('tok'));
+      const res = await fetch(`${h.url}${url}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/jpeg');
+    }
+    expect(signers.size, 'operator and viewer get URLs signed for their own tokens').toBe(2);
     expect((await outOfScope.done).events).toEqual([]);
     const alert = await alerts.done;
     expect(alert.events[0].alerts).toMatchObject({ kind: 'watchlist', label: 'barack_obama', cameraId: 'stage' });

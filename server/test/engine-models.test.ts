@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineSettings, poolConfig } from '../src/config.js';
@@ -99,7 +101,7 @@ describe.skipIf(!sharedAvailable('engine with real models'))('engine on the shar
 describe.skipIf(!sharedAvailable('inference worker pool'))('inference worker pool', () => {
   let pool: InferencePool;
   beforeAll(async () => {
-    const settings = engineSettings({ BOOSTFACE_MODELS: SHARED_MODELS, BOOSTFACE_WORKERS: '2', BOOSTFACE_THREADS: '1' });
+    const settings = engineSettings({ BOOSTFACE_MODELS: SHARED_MODELS, BOOSTFACE_WORKERS: '2', BOOSTFACE_THREADS: '1', BOOSTFACE_INFERENCE_NICE: '10' });
     pool = await InferencePool.start(poolConfig(settings, { recognizer: true }));
   });
   afterAll(() => pool?.close());
@@ -118,6 +120,19 @@ describe.skipIf(!sharedAvailable('inference worker pool'))('inference worker poo
       expect(results[i].timing.detectRunMs).toBeGreaterThan(0);
     }
     await local.release();
+  });
+
+  it('runs its threads at the inference niceness, the calling thread at its own', () => {
+    // /proc/self/task/<tid>/stat field 19 is the thread's nice value; the pool's threads carry its niceness (10 here).
+    const niceOf = (tid: string) => {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const own = niceOf(String(process.pid));
+    expect(own).toBe(os.getPriority());
+    if (own >= 10) return; // started nicer than the pool's niceness already: nothing to tell apart
+    const nices = fs.readdirSync('/proc/self/task').map(niceOf);
+    expect(nices.filter((n) => n === 10).length).toBeGreaterThanOrEqual(2);
   });
 
   it('embeds aligned crops and reports engine errors as codes', async () => {

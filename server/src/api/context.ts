@@ -10,6 +10,7 @@ import type { AuditLog } from '../store/audit-log.js';
 import type { TokenStore } from '../store/token-store.js';
 import type { WallStore } from '../store/wall-store.js';
 import { authorize, assertInScope, inScope, scopeFilter, type Action, type PolicyOptions, type Principal } from './auth/policy.js';
+import type { DeliveryTurns } from './delivery-turns.js';
 import { apiError } from './errors.js';
 import { decodeImageArgs, type ImageLimits } from './image-input.js';
 import type { MediaSigner, MediaUrls } from './media-urls.js';
@@ -37,6 +38,8 @@ export interface ApiServices {
   signer: MediaSigner;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  /** Wakes subscribers a chunk per event-loop turn, so that the pipeline's own steps get their turns in between. */
+  delivery: DeliveryTurns;
   config: ApiConfig;
   /** "This is not X" from a live track's best face, or from a stored sighting's embedding. */
   rejectMatch(trackOrSightingId: string, identityId: string): Promise<void>;
@@ -122,6 +125,7 @@ export function createContext(services: ApiServices, principal: Principal | null
         coalesceKey: (e) => coalesceKey(topic, e),
         droppable: (e) => coalesceKey(topic, e) !== undefined,
         counters: services.metrics.streamCounters(kind),
+        wake: services.delivery.schedule,
         onOverflow: (o) => socket?.close(SLOW_SUBSCRIBER_CLOSE_CODE, o.message.slice(0, 120)),
         onClose: () => {
           off();

@@ -22,7 +22,44 @@ export const mediaPaths = {
   snapshot: (rel: string) => `${MEDIA_PREFIX}/snapshots/${rel.split(/[\\/]/).map(encodeURIComponent).join('/')}`,
 };
 
+/**
+ * Media URLs left to be signed later, per viewer: a subscription result executed once for every viewer
+ * (./shared-execution.ts) carries marks in place of URLs, and the WebSocket transport signs them for each socket's
+ * token as it sends (signDeferredUrls). A mark is `\u0001media:<pathname>\u0001`; the control characters cannot occur
+ * in a pathname, and JSON writes them as the escape `\u0001`, which is what signDeferredUrls looks for.
+ */
+export const deferredMedia: MediaUrls = {
+  cameraStream: (id) => deferredMark(mediaPaths.cameraStream(id)),
+  cameraFrame: (id) => deferredMark(mediaPaths.cameraFrame(id)),
+  snapshot: (rel) => deferredMark(mediaPaths.snapshot(rel)),
+};
+
+const deferredMark = (pathname: string) => `\u0001media:${pathname}\u0001`;
+/** A mark's start and end as JSON.stringify writes them. */
+const MARK_OPEN_JSON = '\\u0001media:';
+const MARK_CLOSE_JSON = '\\u0001';
+
+/** Whether JSON text holds deferred media marks. */
+export const hasDeferredUrls = (json: string): boolean => json.includes(MARK_OPEN_JSON);
+
+/** JSON text with each deferred mark replaced by `sign(pathname)` (which must need no JSON escaping: a URL does not). */
+export function signDeferredUrls(json: string, sign: (pathname: string) => string): string {
+  let out = '';
+  let from = 0;
+  for (let at = json.indexOf(MARK_OPEN_JSON); at >= 0; at = json.indexOf(MARK_OPEN_JSON, from)) {
+    const start = at + MARK_OPEN_JSON.length;
+    const end = json.indexOf(MARK_CLOSE_JSON, start);
+    if (end < 0) break;
+    out += json.slice(from, at) + sign(json.slice(start, end));
+    from = end + MARK_CLOSE_JSON.length;
+  }
+  return from === 0 ? json : out + json.slice(from);
+}
+
 export type MediaCheck = { ok: true; tokenId: string } | { ok: false; reason: string };
+
+/** How many signed URLs MediaSigner keeps for reuse. */
+const RECENT_URLS = 20_000;
 
 export class MediaSigner {
   private readonly secret: Buffer;
@@ -39,9 +76,23 @@ export class MediaSigner {
     return createHmac('sha256', this.secret).update(`${pathname}\n${tokenId}\n${exp}`).digest('base64url');
   }
 
+  /**
+   * Recently signed URLs, reused for up to a 60th of the ttl: a track's events carry the same snapshot paths over
+   * and over, to every subscribed token (an HMAC each was a tenth of the fan-out's main-thread time). Revocation is
+   * unaffected: the media route checks the token on every request.
+   */
+  private recent = new Map<string, { url: string; at: number }>();
+
   sign(pathname: string, tokenId: string): string {
-    const exp = Math.floor((this.now() + this.ttlMs) / 1000);
-    return `${pathname}?tok=${encodeURIComponent(tokenId)}&exp=${exp}&sig=${this.mac(pathname, tokenId, exp)}`;
+    const now = this.now();
+    const key = `${tokenId}\n${pathname}`;
+    const hit = this.recent.get(key);
+    if (hit && now - hit.at < this.ttlMs / 60 && now >= hit.at) return hit.url;
+    const exp = Math.floor((now + this.ttlMs) / 1000);
+    const url = `${pathname}?tok=${encodeURIComponent(tokenId)}&exp=${exp}&sig=${this.mac(pathname, tokenId, exp)}`;
+    if (this.recent.size >= RECENT_URLS) this.recent = new Map(); // bounded: start over rather than track ages
+    this.recent.set(key, { url, at: now });
+    return url;
   }
 
   /** URLs signed for one caller. */

@@ -1,7 +1,7 @@
 import { GraphQLInt, GraphQLList, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/in-process-bus.js';
-import { payloadKey, sharedSubscribe } from './shared-execution.js';
+import { payloadKey, sharedSubscribe, type SharedExecutionOptions } from './shared-execution.js';
 import { createEventStream, type StreamCloseCause } from './subscription-stream.js';
 
 interface Ev {
@@ -14,7 +14,7 @@ interface Ctx {
 }
 
 /** A subscription `events(camera)` over an in-process bus, as the API builds them; `label` counts its executions. */
-function fixture() {
+function fixture(extra: Partial<SharedExecutionOptions> = {}) {
   const bus = new InProcessBus<{ ev: Ev }>();
   let labels = 0;
   const Event = new GraphQLObjectType<Ev, Ctx>({
@@ -52,7 +52,7 @@ function fixture() {
       },
     }),
   });
-  const subscribe = sharedSubscribe({ viewerOf: (c) => (c as Ctx).viewer });
+  const subscribe = sharedSubscribe({ viewerOf: (c) => (c as Ctx).viewer, ...extra });
   const start = async (query: string, viewer: string | undefined, variableValues: Record<string, unknown> = {}) => {
     const ctx: Ctx = { viewer, closed: [] };
     const it = (await subscribe({ schema, document: parse(query), contextValue: ctx, variableValues })) as AsyncGenerator<ExecutionResult>;
@@ -85,6 +85,31 @@ describe('sharedSubscribe', () => {
     expect(f.labels()).toBe(4);
     f.bus.publish('ev', { n: 3, camera: 'cam1' });
     expect(((await a2next).value as ExecutionResult).data).toEqual({ events: { n: 3, label: 'alice:3:-' } });
+  });
+
+  it('executes a viewer-neutral field once per event for every viewer, in the neutral context, filters still per subscriber', async () => {
+    const neutral: Ctx = { viewer: 'neutral', closed: [] };
+    const f = fixture({ viewerNeutral: new Set(['events']), neutralContext: neutral });
+    const a = await f.start(Q, 'alice');
+    const b = await f.start(Q, 'bob', { c: ['cam1'] });
+    const anon = await f.start(Q, undefined);
+    const pending = [a, b, anon].map((s) => s.it.next());
+    f.bus.publish('ev', { n: 1, camera: 'cam1' });
+    const results = (await Promise.all(pending)).map((r) => r.value);
+    expect(results[0]).toEqual({ data: { events: { n: 1, label: 'neutral:1:-' } } });
+    expect(results[1]).toBe(results[0]);
+    expect(results[2]).toBe(results[0]);
+    expect(f.labels()).toBe(1);
+    const bNext = b.it.next();
+    f.bus.publish('ev', { n: 2, camera: 'cam2' }); // not for bob
+    f.bus.publish('ev', { n: 3, camera: 'cam1' });
+    expect(((await bNext).value as ExecutionResult).data).toEqual({ events: { n: 3, label: 'neutral:3:-' } });
+    // Another field of the same schema is not neutral: the viewer's own context again.
+    const other = fixture({ viewerNeutral: new Set(['somethingElse']), neutralContext: neutral });
+    const c = await other.start(Q, 'carol');
+    const cNext = c.it.next();
+    other.bus.publish('ev', { n: 4, camera: 'x' });
+    expect(((await cNext).value as ExecutionResult).data).toEqual({ events: { n: 4, label: 'carol:4:-' } });
   });
 
   it('keeps apart subscribers whose variables shape the payload, and never shares without a viewer', async () => {

@@ -258,3 +258,61 @@ describe('createEventStream', () => {
     expect(() => createEventStream({ capacity: 0 })).toThrow(/bad capacity/);
   });
 });
+
+describe('createEventStream with a wake-up (events handed over later)', () => {
+  /** A stream whose consumer is woken only when the test says so. */
+  const woken = (capacity = 256) => {
+    const wakes: (() => void)[] = [];
+    const s = createEventStream<Ev>({ ...trackOptions, capacity, wake: (handOver) => wakes.push(handOver) });
+    const wakeAll = () => wakes.splice(0).forEach((w) => w());
+    return { s, wakes, wakeAll };
+  };
+
+  it('keeps a pushed event queued for a waiting consumer until woken, coalescing box updates meanwhile', async () => {
+    const { s, wakes, wakeAll } = woken();
+    const first = s.iterator.next();
+    s.push(ev('u', 'a', 1));
+    s.push(ev('u', 'a', 2)); // replaces u:a:1 before anyone saw it
+    s.push(ev('started', 'b', 3));
+    expect(wakes).toHaveLength(1); // one wake-up asked for, however many events
+    expect(s.stats.queued).toBe(2);
+    wakeAll();
+    expect(label((await first).value as Ev)).toBe('u:a:2');
+    expect(label((await s.iterator.next()).value as Ev)).toBe('started:b:3');
+    expect(s.stats).toMatchObject({ pushed: 3, delivered: 2, coalesced: 1, queued: 0 });
+  });
+
+  it('serves concurrent next() calls in order', async () => {
+    const { s, wakeAll } = woken();
+    const a = s.iterator.next();
+    const b = s.iterator.next();
+    s.push(ev('started', 'x', 1));
+    s.push(ev('started', 'y', 2));
+    const c = s.iterator.next(); // asked after two waiters: it must not jump the queue
+    s.push(ev('started', 'z', 3));
+    wakeAll();
+    expect((await Promise.all([a, b, c])).map((r) => label(r.value as Ev))).toEqual(['started:x:1', 'started:y:2', 'started:z:3']);
+  });
+
+  it('fails a consumer waiting for its wake-up once when the queue overflows meanwhile, then reports done', async () => {
+    const { s, wakeAll } = woken(2);
+    const waiting = s.iterator.next();
+    s.push(ev('started', 'a', 1));
+    s.push(ev('started', 'b', 2));
+    expect(s.push(ev('started', 'c', 3))).toBe(false); // overflow
+    await expect(waiting).rejects.toBeInstanceOf(SubscriberOverflowError);
+    wakeAll(); // a late wake-up finds nothing to do
+    expect(await s.iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('delivers what is queued after end(), then is done', async () => {
+    const { s, wakeAll } = woken();
+    const waiting = s.iterator.next();
+    s.push(ev('started', 'a', 1));
+    s.push(ev('ended', 'a', 2));
+    s.end();
+    wakeAll();
+    expect(label((await waiting).value as Ev)).toBe('started:a:1');
+    expect((await drain(s.iterator)).map(label)).toEqual(['ended:a:2']);
+  });
+});

@@ -44,6 +44,12 @@ export interface EventStreamOptions<T> {
   /** Called once when the stream stops accepting events, whatever the cause. */
   onClose?: (cause: StreamCloseCause) => void;
   counters?: StreamCounters;
+  /**
+   * How a waiting consumer gets an event pushed to it: `wake(handOver)` has handOver() called later (e.g. a chunk of
+   * subscribers per event-loop turn: ./delivery-turns.ts); meanwhile the event waits in the queue like any other (it
+   * may be coalesced, and counts against the capacity). Default: handed over at once, inside push().
+   */
+  wake?: (handOver: () => void) => void;
 }
 
 export interface EventStreamStats {
@@ -93,12 +99,15 @@ interface Node<T> {
   next: Node<T> | undefined;
 }
 
-type Waiter<T> = (result: IteratorResult<T>) => void;
+interface Waiter<T> {
+  resolve(result: IteratorResult<T>): void;
+  reject(err: unknown): void;
+}
 
 export function createEventStream<T>(options: EventStreamOptions<T> = {}): EventStream<T> {
   const capacity = options.capacity ?? DEFAULT_CAPACITY;
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`createEventStream: bad capacity ${capacity}`);
-  const { coalesceKey, droppable, counters } = options;
+  const { coalesceKey, droppable, counters, wake } = options;
 
   // A doubly linked list: coalescing and eviction unlink from the middle in O(1), leaving nothing behind.
   let head: Node<T> | undefined;
@@ -110,6 +119,7 @@ export function createEventStream<T>(options: EventStreamOptions<T> = {}): Event
   let state: 'open' | 'ending' | 'failed' | 'done' = 'open';
   let failure: SubscriberOverflowError | undefined;
   let closeNotified = false;
+  let wakePending = false;
   const stats: EventStreamStats = { pushed: 0, delivered: 0, coalesced: 0, dropped: 0, queued: 0, highWater: 0 };
 
   const unlink = (n: Node<T>) => {
@@ -147,7 +157,7 @@ export function createEventStream<T>(options: EventStreamOptions<T> = {}): Event
   };
 
   const finishWaiters = () => {
-    for (const w of waiters.splice(0)) w({ value: undefined, done: true });
+    for (const w of waiters.splice(0)) w.resolve({ value: undefined, done: true });
   };
 
   const countDelivered = () => {
@@ -169,19 +179,38 @@ export function createEventStream<T>(options: EventStreamOptions<T> = {}): Event
     };
     failure = new SubscriberOverflowError(overflowInfo.message);
     clear();
+    if (waiters.length > 0) {
+      // A consumer waiting for a wake-up gets the failure now (once), like next() would.
+      state = 'done';
+      for (const w of waiters.splice(0)) w.reject(failure);
+    }
     counters?.overflowed();
     options.onOverflow?.(overflowInfo);
     notifyClose('overflow');
   };
 
+  /** Queued events to waiting consumers, in order; an ending stream that ran dry is done. */
+  const handOver = () => {
+    wakePending = false;
+    while (head && waiters.length > 0) {
+      const n = head;
+      unlink(n);
+      countDelivered();
+      waiters.shift()!.resolve({ value: n.value, done: false });
+    }
+    if (!head && state === 'ending') {
+      state = 'done';
+      finishWaiters();
+    }
+  };
+
   const push = (event: T): boolean => {
     if (state !== 'open') return false;
     stats.pushed++;
-    const waiter = waiters.shift();
-    if (waiter) {
+    if (waiters.length > 0 && !wake) {
       // A waiting consumer means the queue is empty: hand over directly.
       countDelivered();
-      waiter({ value: event, done: false });
+      waiters.shift()!.resolve({ value: event, done: false });
       return true;
     }
     const key = coalesceKey?.(event);
@@ -210,6 +239,10 @@ export function createEventStream<T>(options: EventStreamOptions<T> = {}): Event
       }
     }
     append(node);
+    if (waiters.length > 0 && !wakePending) {
+      wakePending = true;
+      wake!(handOver);
+    }
     return true;
   };
 
@@ -225,7 +258,7 @@ export function createEventStream<T>(options: EventStreamOptions<T> = {}): Event
 
   const iterator: AsyncIterableIterator<T> = {
     next(): Promise<IteratorResult<T>> {
-      const n = head;
+      const n = waiters.length === 0 ? head : undefined; // earlier waiters first
       if (n) {
         unlink(n);
         countDelivered();
@@ -236,11 +269,11 @@ export function createEventStream<T>(options: EventStreamOptions<T> = {}): Event
         state = 'done';
         return Promise.reject(failure);
       }
-      if (state !== 'open') {
+      if (state === 'done' || (state === 'ending' && !head)) {
         state = 'done';
         return Promise.resolve({ value: undefined, done: true });
       }
-      return new Promise((resolve) => waiters.push(resolve));
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
     },
     return(): Promise<IteratorResult<T>> {
       const wasOpen = state === 'open';

@@ -7,6 +7,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { sharedSubscribe } from './shared-execution.js';
 import { createEventStream, SLOW_SUBSCRIBER_CLOSE_CODE } from './subscription-stream.js';
+import { deferredMedia } from './media-urls.js';
 import { serveGraphqlWs, sharedPayloadSerializer } from './ws-transport.js';
 
 interface Ev {
@@ -154,16 +155,35 @@ describe('serveGraphqlWs', () => {
 describe('sharedPayloadSerializer', () => {
   it('stringifies a next payload once per data object and leaves other messages alone', () => {
     const s = sharedPayloadSerializer();
-    const send = (msg: object) => s.complete(JSON.stringify(msg, s.replacer));
+    const send = (msg: object) => String(s.complete(JSON.stringify(msg, s.replacer)));
     const data = { events: { n: 1, nested: { type: 'next', payload: { keep: true } } } };
     const a = send({ id: '1', type: 'next', payload: { data } });
     data.events.n = 2; // the same data object: its text was kept
     const b = send({ id: '2', type: 'next', payload: { data } });
     expect(JSON.parse(a)).toEqual({ id: '1', type: 'next', payload: { data: { events: { n: 1, nested: { type: 'next', payload: { keep: true } } } } } });
     expect(JSON.parse(b).payload).toEqual(JSON.parse(a).payload);
+    const unicode = { data: { name: 'Zoë — 李' } };
+    expect(JSON.parse(send({ id: 'é', type: 'next', payload: unicode }))).toEqual({ id: 'é', type: 'next', payload: unicode });
     const withErrors = { id: '3', type: 'next', payload: { data: { events: null }, errors: [{ message: 'no' }] } };
     expect(JSON.parse(send(withErrors))).toEqual(withErrors);
     expect(JSON.parse(send({ type: 'connection_ack', payload: { role: 'admin' } }))).toEqual({ type: 'connection_ack', payload: { role: 'admin' } });
     expect(JSON.parse(send({ id: '4', type: 'error', payload: [{ message: 'bad' }] }))).toEqual({ id: '4', type: 'error', payload: [{ message: 'bad' }] });
+  });
+
+  it('signs deferred media URLs per viewer, once per viewer and result', () => {
+    const s = sharedPayloadSerializer();
+    let signed = 0;
+    const viewer = (key: string) => ({ key, sign: (p: string) => (signed++, `${p}?tok=${key}`) });
+    const send = (msg: object, v?: ReturnType<typeof viewer>) => JSON.parse(String(s.complete(JSON.stringify(msg, s.replacer), v)));
+    const data = { e: { face: deferredMedia.snapshot('c/f.jpg'), n: 1 } };
+    const alice = viewer('alice');
+    expect(send({ id: '1', type: 'next', payload: { data } }, alice).payload.data.e).toEqual({ face: '/media/snapshots/c/f.jpg?tok=alice', n: 1 });
+    expect(send({ id: '2', type: 'next', payload: { data } }, alice).payload.data.e.face).toBe('/media/snapshots/c/f.jpg?tok=alice');
+    expect(signed).toBe(1); // kept for alice's next subscriptions
+    expect(send({ id: '3', type: 'next', payload: { data } }, viewer('bob')).payload.data.e.face).toBe('/media/snapshots/c/f.jpg?tok=bob');
+    expect(send({ id: '4', type: 'next', payload: { data } }).payload.data.e.face).toBe(''); // nobody to sign for
+    // A result with errors is not shared, and still signed.
+    const withErrors = { id: '5', type: 'next', payload: { data: { e: { face: deferredMedia.snapshot('x.jpg') } }, errors: [{ message: 'partial' }] } };
+    expect(send(withErrors, alice).payload.data.e.face).toBe('/media/snapshots/x.jpg?tok=alice');
   });
 });

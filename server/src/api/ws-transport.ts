@@ -2,7 +2,7 @@
  * graphql-ws (graphql-transport-ws) on a `ws` WebSocketServer, in place of graphql-ws's own adapter (graphql-ws/use/ws),
  * with three changes for fanning events out to many subscribers:
  * 1. One JSON text per shared result: subscribers that share an execution (./shared-execution.ts) share its
- *    serialized payload too; each message only wraps it with the subscription's id.
+ *    serialized and encoded payload too; each message only wraps it with the subscription's id.
  * 2. A send resolves as soon as the message is queued while the socket's backlog is under `highWaterBytes`, so that
  *    graphql-ws takes the subscriber's next queued event in the same turn. Past that it resolves when the write is
  *    done: a client that does not read stops pulling events, and its bounded event stream coalesces, drops box
@@ -15,13 +15,22 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { hasDeferredUrls, signDeferredUrls } from './media-urls.js';
 
 export interface WsExtra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
 }
 
+/** Signs deferred media URLs (./media-urls.ts) for one socket's viewer; `key` names the viewer (results are kept per key). */
+export interface ViewerSigner {
+  readonly key: string;
+  sign(pathname: string): string;
+}
+
 export interface WsTransportOptions {
+  /** The signer for a socket's viewer, once it is known (after connection_init); undefined: deferred URLs become "". */
+  signerOf?: (extra: WsExtra & Record<PropertyKey, unknown>) => ViewerSigner | undefined;
   /** Ping every this often; a socket that has not answered by the next ping is terminated (default 12 s; 0 = off). */
   keepAliveMs?: number;
   /** Bytes queued on a socket above which a send waits for its write (default 64 KiB). */
@@ -31,18 +40,25 @@ export interface WsTransportOptions {
 /** JSON of `"<placeholder>"`: the payload's place in a message until the shared text is put in. */
 const PLACEHOLDER = '\u0000shared-payload\u0000';
 const PLACEHOLDER_TAIL = `${JSON.stringify(PLACEHOLDER)}}`;
+const CLOSE_BRACE = 0x7d;
+const TEXT = { binary: false } as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /**
- * Serializes graphql-ws messages so that a `next` payload without errors is stringified once per result object: the
- * replacer stands a placeholder in for the payload and remembers the payload's JSON; `complete` puts it in. graphql-ws
- * builds a next message as { id, type, payload } and sends the string at once, so the placeholder ends the message.
+ * Serializes graphql-ws messages so that a `next` payload without errors is stringified and UTF-8 encoded once per
+ * result object: the replacer stands a placeholder in for the payload and remembers the payload's bytes; `complete`
+ * puts them in. graphql-ws builds a next message as { id, type, payload } and sends the string at once, so the
+ * placeholder ends the message. A shared message goes out as a Buffer: its bytes are copied, never re-encoded, and
+ * no per-subscriber string of the whole message lands on the V8 heap (at 500 subscribers that was most of the
+ * young-generation garbage).
  */
 export function sharedPayloadSerializer() {
-  const texts = new WeakMap<object, string>();
+  /** Per result: its payload's bytes, or (with deferred URLs) its text and the bytes signed per viewer. */
+  const shared = new WeakMap<object, Buffer | { text: string; perViewer: Map<string, Buffer> }>();
   let root: unknown;
-  let staged: string | undefined;
+  let staged: Buffer | { text: string; perViewer: Map<string, Buffer> } | undefined;
+  const unsigned = (text: string) => signDeferredUrls(text, () => '');
   return {
     replacer(this: unknown, key: string, value: unknown): unknown {
       if (key === '') {
@@ -52,18 +68,40 @@ export function sharedPayloadSerializer() {
       }
       if (key !== 'payload' || this !== root || !isObject(this) || this.type !== 'next') return value;
       if (!isObject(value) || 'errors' in value || !isObject(value.data)) return value;
-      let text = texts.get(value.data);
-      if (text === undefined) texts.set(value.data, (text = JSON.stringify(value)));
-      staged = text;
+      let entry = shared.get(value.data);
+      if (entry === undefined) {
+        const text = JSON.stringify(value);
+        shared.set(value.data, (entry = hasDeferredUrls(text) ? { text, perViewer: new Map() } : Buffer.from(text)));
+      }
+      staged = entry;
       return PLACEHOLDER;
     },
-    /** The message as sent: the staged payload text in place of the placeholder. */
-    complete(data: string): string {
-      const text = staged;
+    /**
+     * The message as sent: the staged payload in place of the placeholder (a Buffer; deferred URLs signed by `signer`),
+     * or the text as it was (deferred URLs signed too).
+     */
+    complete(data: string, signer?: ViewerSigner): string | Buffer {
+      const entry = staged;
       staged = undefined;
       root = undefined;
-      if (text === undefined || !data.endsWith(PLACEHOLDER_TAIL)) return data;
-      return `${data.slice(0, data.length - PLACEHOLDER_TAIL.length)}${text}}`;
+      if (entry === undefined || !data.endsWith(PLACEHOLDER_TAIL)) {
+        if (!hasDeferredUrls(data)) return data;
+        return signer ? signDeferredUrls(data, (p) => signer.sign(p)) : unsigned(data);
+      }
+      let payload: Buffer;
+      if (Buffer.isBuffer(entry)) payload = entry;
+      else {
+        const viewer = signer?.key ?? '';
+        let b = entry.perViewer.get(viewer);
+        if (b === undefined) entry.perViewer.set(viewer, (b = Buffer.from(signer ? signDeferredUrls(entry.text, (p) => signer.sign(p)) : unsigned(entry.text))));
+        payload = b;
+      }
+      const head = data.slice(0, data.length - PLACEHOLDER_TAIL.length);
+      const out = Buffer.allocUnsafe(Buffer.byteLength(head) + payload.length + 1);
+      const at = out.write(head, 0);
+      payload.copy(out, at);
+      out[out.length - 1] = CLOSE_BRACE;
+      return out;
     },
   };
 }
@@ -76,6 +114,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   const keepAliveMs = transport.keepAliveMs ?? 12_000;
   const highWater = transport.highWaterBytes ?? 64 * 1024;
   const serializer = sharedPayloadSerializer();
+  const signerOf = transport.signerOf;
   const server = makeServer<P, WsExtra & Partial<E>>({ ...options, jsonMessageReplacer: serializer.replacer });
   wss.options.handleProtocols = handleProtocols;
 
@@ -111,23 +150,24 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
       tcp.uncork();
     };
 
+    const extra = { socket, request } as WsExtra & Partial<E>;
     const closed = server.opened(
       {
         protocol: socket.protocol,
         send(data) {
-          const message = serializer.complete(data);
+          const message = serializer.complete(data, signerOf?.(extra as WsExtra & Record<PropertyKey, unknown>));
           if (socket.readyState !== socket.OPEN) return;
           if (!corked) {
             corked = true;
             tcp.cork();
             setImmediate(uncork);
           }
-          const written = new Promise<void>((resolve, reject) => socket.send(message, (err) => (err ? reject(err) : resolve())));
+          // Shared messages are Buffers of JSON text: still text frames.
           if (socket.bufferedAmount < highWater) {
-            written.catch(() => undefined); // a failed write closes the socket; nobody waits for this one
+            socket.send(message, TEXT); // a failed write closes the socket; nobody waits for this one
             return;
           }
-          return written;
+          return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (err) => (err ? reject(err) : resolve())));
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
@@ -140,7 +180,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
             }
           }),
       },
-      { socket, request } as WsExtra & Partial<E>,
+      extra,
     );
 
     socket.once('close', (code, reason) => {

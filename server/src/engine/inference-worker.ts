@@ -1,4 +1,5 @@
 /** Worker-thread entry: owns one FaceAnalyzer (its own onnxruntime sessions) so inference never blocks the main loop. */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceAnalyzer, emptyTiming, type AnalyzerConfig } from './face-analyzer.js';
 import { EngineError } from './types.js';
@@ -12,9 +13,19 @@ function fail(id: number, err: unknown): WorkerResponse {
 }
 
 async function main() {
+  // Before the sessions exist, so that onnxruntime's own threads inherit it. On Linux a nice value is per thread:
+  // the process' main thread keeps its priority.
+  const { nice, ...config } = workerData as AnalyzerConfig & { nice?: number };
+  if (nice) {
+    try {
+      os.setPriority(0, nice);
+    } catch {
+      // not allowed here (some containers): run at the inherited priority
+    }
+  }
   let analyzer: FaceAnalyzer;
   try {
-    analyzer = await FaceAnalyzer.open(workerData as AnalyzerConfig);
+    analyzer = await FaceAnalyzer.open(config);
   } catch (err) {
     port.postMessage(fail(0, err));
     return;

@@ -8,6 +8,8 @@ import type { WorkerRequest, WorkerResponse } from './worker-protocol.js';
 export interface PoolConfig extends AnalyzerConfig {
   /** Worker threads, each with its own sessions; keep workers × session.threads ≤ cores. */
   workers: number;
+  /** Niceness of the worker threads and the onnxruntime threads they start (Linux: per thread); default 0. */
+  nice?: number;
 }
 
 type Job = {
