@@ -67,6 +67,8 @@ describe('config file', () => {
     expect(configError({ engine: { providers: 'cuda,cpu' } })).toContain('config engine.providers: expected a non-empty list of cpu, cuda, tensorrt, webgpu, got "cuda,cpu"');
     expect(configError({ engine: { providers: [] } })).toContain('config engine.providers: expected a non-empty list');
     expect(configError({ milvus: { ssl: 'yes' } })).toContain('config milvus.ssl: expected true or false, got "yes"');
+    expect(configError({ role: 'both' })).toContain('config role: expected one of all, api, worker, got "both"');
+    expect(configError({ cameras: { leaseTtlMs: 100 } })).toContain('config cameras.leaseTtlMs: expected an integer between 500 and 600000, got 100');
     expect(configError({ log: { level: 'verbose' } })).toContain('config log.level: expected one of trace, debug, info, warn, error, fatal, got "verbose"');
     expect(configError({ api: 8080 })).toContain('config api: expected an object, got 8080');
     expect(configError({ dataDir: '' })).toContain('config dataDir: expected a non-empty string, got ""');
@@ -77,7 +79,7 @@ describe('config file', () => {
   it('refuses unknown keys with the known ones listed, and reports every problem at once', () => {
     const message = configError({ engine: { wrokers: 2, detSize: 'big' }, extra: true });
     expect(message).toMatch(/^config file .*\.json is invalid:\n/);
-    expect(message).toContain('config engine.wrokers: unknown key (expected one of: providers, workers, threads, detSize, maxPixels, maxBatch, deviceId, trtCacheDir)');
+    expect(message).toContain('config engine.wrokers: unknown key (expected one of: providers, workers, threads, inferenceNice, detSize, maxPixels, maxBatch, deviceId, trtCacheDir)');
     expect(message).toContain('config engine.detSize: expected an integer between 32 and 4096, got "big"');
     expect(message).toMatch(/config extra: unknown key \(expected one of: dataDir, models, engine, /);
   });

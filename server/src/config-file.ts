@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { MIN_SECRET_LENGTH } from './api/auth/tokens.js';
-import { ConfigError, describeRange, inRange, SETTING_RANGES, type NumericSetting } from './config.js';
+import { ConfigError, describeRange, inRange, ROLES, SETTING_RANGES, type NumericSetting } from './config.js';
 import { PROVIDER_NAMES } from './engine/onnx-session.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log/levels.js';
 
@@ -46,6 +46,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'engine.providers', env: 'BOOSTFACE_PROVIDERS', value: { kind: 'choices', values: PROVIDER_NAMES } },
   { key: 'engine.workers', env: 'BOOSTFACE_WORKERS', value: num('BOOSTFACE_WORKERS') },
   { key: 'engine.threads', env: 'BOOSTFACE_THREADS', value: num('BOOSTFACE_THREADS') },
+  { key: 'engine.inferenceNice', env: 'BOOSTFACE_INFERENCE_NICE', value: num('BOOSTFACE_INFERENCE_NICE') },
   { key: 'engine.detSize', env: 'BOOSTFACE_DET_SIZE', value: num('BOOSTFACE_DET_SIZE') },
   { key: 'engine.maxPixels', env: 'BOOSTFACE_MAX_PIXELS', value: num('BOOSTFACE_MAX_PIXELS') },
   { key: 'engine.maxBatch', env: 'BOOSTFACE_MAX_BATCH', value: num('BOOSTFACE_MAX_BATCH') },
@@ -68,6 +69,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   // A Redis URL may carry a password.
   { key: 'redis.url', env: 'BOOSTFACE_REDIS_URL', value: secret },
   { key: 'redis.prefix', env: 'BOOSTFACE_REDIS_PREFIX', value: text },
+  { key: 'role', env: 'BOOSTFACE_ROLE', value: { kind: 'choice', values: ROLES } },
+  { key: 'cameras.leaseTtlMs', env: 'BOOSTFACE_LEASE_TTL_MS', value: num('BOOSTFACE_LEASE_TTL_MS') },
   { key: 'api.port', env: 'BOOSTFACE_PORT', value: num('BOOSTFACE_PORT') },
   { key: 'api.host', env: 'BOOSTFACE_HOST', value: text },
   { key: 'api.adminToken', env: 'BOOSTFACE_ADMIN_TOKEN', value: { kind: 'text', secret: true, minLength: MIN_SECRET_LENGTH } },

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apiSettings, ConfigError, engineSettings, liveSettings, logSettings, matchThresholdSetting } from './config.js';
+import { apiSettings, ConfigError, engineSettings, liveSettings, logSettings, matchThresholdSetting, roleSettings } from './config.js';
 
 describe('engineSettings', () => {
   it('derives defaults from the data directory and the core count', () => {
@@ -12,6 +12,9 @@ describe('engineSettings', () => {
     expect(s.workers).toBe(Math.min(cores, 4));
     expect(s.threads).toBe(Math.max(1, Math.floor(cores / s.workers)));
     expect(s.detSize).toBe(640);
+    expect(s.inferenceNice).toBe(0);
+    expect(engineSettings({ BOOSTFACE_INFERENCE_NICE: '10' }).inferenceNice).toBe(10);
+    expect(() => engineSettings({ BOOSTFACE_INFERENCE_NICE: '20' })).toThrow(/BOOSTFACE_INFERENCE_NICE must be an integer between 0 and 19/);
   });
 
   it('refuses malformed values with the variable named', () => {
@@ -72,5 +75,33 @@ describe('matchThresholdSetting', () => {
     expect(matchThresholdSetting({})).toBeUndefined();
     expect(matchThresholdSetting({ BOOSTFACE_MATCH_THRESHOLD: '0.5' })).toBe(0.5);
     expect(() => matchThresholdSetting({ BOOSTFACE_MATCH_THRESHOLD: '2' })).toThrow(/between -1 and 1/);
+  });
+});
+
+describe('roleSettings', () => {
+  const shared = { BOOSTFACE_REDIS_URL: 'redis://r:6379', BOOSTFACE_GALLERY: 'milvus', BOOSTFACE_MILVUS_ADDRESS: 'm:19530' };
+
+  it('defaults to all with a 10 s lease; the flag wins over BOOSTFACE_ROLE', () => {
+    expect(roleSettings({})).toEqual({ role: 'all', leaseTtlMs: 10_000 });
+    expect(roleSettings({ ...shared, BOOSTFACE_ROLE: 'worker', BOOSTFACE_LEASE_TTL_MS: '3000' })).toEqual({ role: 'worker', leaseTtlMs: 3000 });
+    expect(roleSettings({ ...shared, BOOSTFACE_ROLE: 'worker' }, 'api').role).toBe('api');
+  });
+
+  it('refuses unknown roles and lease times out of range', () => {
+    expect(() => roleSettings({ BOOSTFACE_ROLE: 'both' })).toThrow(/BOOSTFACE_ROLE must be one of all, api, worker, got "both"/);
+    expect(() => roleSettings({}, 'both')).toThrow(/--role must be one of all, api, worker/);
+    expect(() => roleSettings({ BOOSTFACE_LEASE_TTL_MS: '100' })).toThrow(/BOOSTFACE_LEASE_TTL_MS must be an integer between 500 and 600000/);
+  });
+
+  it('allows all on the embedded backends and refuses api and worker there, naming each missing backend and why', () => {
+    expect(roleSettings({}, 'all').role).toBe('all');
+    expect(() => roleSettings({ BOOSTFACE_GALLERY: 'milvus' }, 'api')).toThrow(ConfigError);
+    const noRedis = () => roleSettings({ BOOSTFACE_GALLERY: 'milvus' }, 'api');
+    expect(noRedis).toThrow(/role api .*needs the Redis bus \(BOOSTFACE_REDIS_URL.*reach only this process/);
+    expect(noRedis).not.toThrow(/Milvus/);
+    const embedded = () => roleSettings({ BOOSTFACE_REDIS_URL: 'redis://r' }, 'worker');
+    expect(embedded).toThrow(/role worker .*needs the Milvus gallery \(BOOSTFACE_GALLERY=milvus.*file of one process/);
+    expect(embedded).not.toThrow(/Redis bus/);
+    expect(() => roleSettings({}, 'worker')).toThrow(/Redis bus.*; and the Milvus gallery/);
   });
 });

@@ -15,6 +15,14 @@ export class ConfigError extends Error {
 export const DETECTOR_PREFERENCE = ['det_2.5g', 'scrfd_2.5g_bnkps', 'det_10g', 'det_500m'];
 export const RECOGNIZER_PREFERENCE = ['w600k_r50', 'w600k_mbf', 'fr_feature_dynbatch', 'fr_feature'];
 
+/**
+ * Inference threads run at the process' own priority unless BOOSTFACE_INFERENCE_NICE raises their niceness. A
+ * nicer inference makes the event loop (API, event delivery to subscribers, frame intake) win every contended core:
+ * lower delivery latency when the CPU is full, at the cost of detection rate (one 1080p camera on 2 cores: 15.1 →
+ * 13.8 detect fps at 10; docs/performance.md, "Subscription fan-out").
+ */
+export const DEFAULT_INFERENCE_NICE = 0;
+
 export interface EngineSettings {
   dataDir: string;
   modelsDir: string;
@@ -23,6 +31,8 @@ export interface EngineSettings {
   providers: ProviderName[];
   workers: number;
   threads: number;
+  /** Niceness of the inference threads: the main thread (I/O, API, event delivery) goes first, inference takes the rest. */
+  inferenceNice: number;
   detSize: number;
   maxPixels: number;
   maxBatch: number;
@@ -42,6 +52,7 @@ export const ENGINE_ENV_HELP = `Environment:
                          CPU is always the last fallback; default cpu)
   BOOSTFACE_WORKERS      inference worker threads (default: cores, at most 4)
   BOOSTFACE_THREADS      onnxruntime threads per worker session (default: cores / workers)
+  BOOSTFACE_INFERENCE_NICE  niceness of the inference threads, 0-19 (default 0; higher: the event loop first)
   BOOSTFACE_DET_SIZE     detector input size, multiple of 32 (default ${DEFAULT_DET_SIZE})
   BOOSTFACE_MAX_PIXELS   refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})
   BOOSTFACE_MAX_BATCH    recognizer batch limit (default 32)
@@ -62,6 +73,7 @@ const real = (min: number, max: number): NumberRange => ({ min, max, integer: fa
 export const SETTING_RANGES = {
   BOOSTFACE_WORKERS: int(1, 64),
   BOOSTFACE_THREADS: int(1, 256),
+  BOOSTFACE_INFERENCE_NICE: int(0, 19),
   BOOSTFACE_DET_SIZE: int(32, 4096),
   BOOSTFACE_MAX_PIXELS: int(1, 1_000_000_000),
   BOOSTFACE_MAX_BATCH: int(1, 1024),
@@ -76,6 +88,7 @@ export const SETTING_RANGES = {
   BOOSTFACE_TRACK_EMBEDS: int(1, 1000),
   BOOSTFACE_PORT: int(0, 65_535),
   BOOSTFACE_ALERT_UNKNOWN_SECONDS: real(0, 86_400),
+  BOOSTFACE_LEASE_TTL_MS: int(500, 600_000),
 } satisfies Record<string, NumberRange>;
 
 export type NumericSetting = keyof typeof SETTING_RANGES;
@@ -139,6 +152,7 @@ export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSett
     providers,
     workers,
     threads: numberSetting(env, 'BOOSTFACE_THREADS', Math.max(1, Math.floor(cores / workers))),
+    inferenceNice: numberSetting(env, 'BOOSTFACE_INFERENCE_NICE', DEFAULT_INFERENCE_NICE),
     detSize: numberSetting(env, 'BOOSTFACE_DET_SIZE', DEFAULT_DET_SIZE),
     maxPixels: numberSetting(env, 'BOOSTFACE_MAX_PIXELS', DEFAULT_MAX_PIXELS),
     maxBatch: numberSetting(env, 'BOOSTFACE_MAX_BATCH', 32),
@@ -162,6 +176,7 @@ export function poolConfig(s: EngineSettings, opts: { recognizer: boolean }): Po
   };
   return {
     workers: s.workers,
+    nice: s.inferenceNice,
     detector: pick(s.detector, DETECTOR_PREFERENCE, 'detector'),
     recognizer: opts.recognizer ? pick(s.recognizer, RECOGNIZER_PREFERENCE, 'recognizer') : undefined,
     maxBatch: s.maxBatch,
@@ -252,4 +267,46 @@ export function apiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettings {
     operatorsMayEnroll: flagSetting(env, 'BOOSTFACE_OPERATORS_MAY_ENROLL'),
     viewersMaySearch: flagSetting(env, 'BOOSTFACE_VIEWERS_MAY_SEARCH'),
   };
+}
+
+/** What one `serve` process runs (docs/scale-out.md). */
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface RoleSettings {
+  role: Role;
+  /** A worker's camera leases (and heartbeat) run out this long after their last renewal; renewed every third. */
+  leaseTtlMs: number;
+}
+
+export const ROLE_ENV_HELP = `Process roles (serve):
+  BOOSTFACE_ROLE           all (default): one process does everything; api: GraphQL/HTTP from the bus, no cameras;
+                           worker: cameras and recognition, leased through Redis (needs Redis and Milvus)
+  BOOSTFACE_LEASE_TTL_MS   a dead worker's cameras move after at most this plus a third of it (default 10000)`;
+
+/**
+ * The role (the --role flag wins over BOOSTFACE_ROLE) and its lease settings. A role other than all runs beside other
+ * processes: it is refused, with the reason, on the single-process backends (embedded gallery, in-process bus).
+ */
+export function roleSettings(env: NodeJS.ProcessEnv = process.env, flag?: string): RoleSettings {
+  if (flag !== undefined && !(ROLES as readonly string[]).includes(flag)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}, got "${flag}"`);
+  const role = (flag as Role | undefined) ?? oneOf(env, 'BOOSTFACE_ROLE', ROLES, 'all');
+  const leaseTtlMs = numberSetting(env, 'BOOSTFACE_LEASE_TTL_MS', 10_000);
+  if (role !== 'all') {
+    const missing: string[] = [];
+    if (!env.BOOSTFACE_REDIS_URL) {
+      missing.push(
+        'the Redis bus (BOOSTFACE_REDIS_URL, redis.url in the config file): the in-process bus and the camera store in the data directory reach only this process, so API replicas would not see the workers\' events and workers would not see camera changes',
+      );
+    }
+    if ((env.BOOSTFACE_GALLERY || 'embedded') !== 'milvus') {
+      missing.push(
+        'the Milvus gallery (BOOSTFACE_GALLERY=milvus and BOOSTFACE_MILVUS_ADDRESS, gallery.backend in the config file): the embedded gallery is a file of one process, so identities enrolled through one process would never reach the others',
+      );
+    }
+    if (missing.length) {
+      throw new ConfigError(`role ${role} runs beside other processes and needs ${missing.join('; and ')}. Use role all (the default) for a single process.`);
+    }
+  }
+  return { role, leaseTtlMs };
 }

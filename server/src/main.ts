@@ -4,19 +4,30 @@
  *   openCore(env, options)  engine (worker pool) + gallery (embedded or Milvus) + store (sightings, snapshots,
  *                           cameras) + enrollment and identity services: what every command needs.
  *   startLive(core)         event bus + live recognition + camera manager, each camera's frames through a
- *                           latest-wins scheduler into its pipeline: what the server runs.
+ *                           latest-wins scheduler into its pipeline: what the server runs (role all). With a
+ *                           cluster (role worker) it runs the cameras it leases from the shared configuration.
+ *   openCluster(env)        what the processes of a scale-out deployment share in Redis: camera configurations,
+ *                           camera leases and the workers' camera health (docs/scale-out.md).
+ *   startApiView(core, c)   role api: the cameras and tracks as the bus and the shared store show them; runs none.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import { BusTracks } from './api/bus-tracks.js';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import type { EventBus } from './bus/event-bus.js';
 import { CameraManager } from './cameras/camera-manager.js';
 import type { CameraConfig } from './cameras/camera-config.js';
+import { CameraLeaseKeeper, type CameraRunner } from './cameras/camera-leases.js';
+import { patchBetween } from './cameras/camera-patch.js';
+import type { CameraRepository } from './cameras/camera-repository.js';
+import { SharedCameras, type CameraSet } from './cameras/shared-cameras.js';
 import type { CameraFrame } from './cameras/ffmpeg-source.js';
 import { FrameScheduler, type SchedulerStats } from './cameras/frame-scheduler.js';
 import { isFinalState, type SourceHealth } from './cameras/source-health.js';
-import { engineSettings, liveSettings, matchThresholdSetting, poolConfig, type EngineSettings, type LiveSettings } from './config.js';
+import { engineSettings, liveSettings, matchThresholdSetting, poolConfig, roleSettings, type EngineSettings, type LiveSettings } from './config.js';
 import { engineSummary } from './engine/engine-summary.js';
 import { InferencePool } from './engine/worker-pool.js';
 import { EmbeddedGallery } from './gallery/embedded-gallery.js';
@@ -30,12 +41,15 @@ import { forComponent, lineLogger, stderrLine, type Logger } from './log/logger.
 import { DEFAULT_EMBED_POLICY } from './recognition/embed-policy.js';
 import { IdentityAdmin } from './recognition/identity-admin.js';
 import { LiveRecognition } from './recognition/live-recognition.js';
+import type { RecognitionView } from './recognition/recognition-view.js';
 import { SightingRetention } from './recognition/sighting-retention.js';
 import type { BusTopics } from './recognition/track-event.js';
+import { RedisCameraRepository } from './store/redis-camera-repository.js';
+import { RedisLeaseStore } from './store/redis-camera-leases.js';
 import { SightingStore } from './store/sighting-store.js';
 import { SnapshotStore } from './store/snapshot-store.js';
 import { SqliteCameraRepository } from './store/sqlite-camera-repository.js';
-import { openStoreDb } from './store/store-db.js';
+import { openStoreDb, StoreError } from './store/store-db.js';
 
 export interface CoreOptions {
   /** embedded (default) or milvus; default BOOSTFACE_GALLERY. */
@@ -140,18 +154,98 @@ export interface LiveOptions {
   onHealth?: (cameraId: string, health: SourceHealth) => void;
   /** Run the hourly retention purge (default true). */
   retention?: boolean;
+  /**
+   * Role worker: run the cameras this process leases from the cluster's shared configuration, instead of the ones
+   * stored in the data directory.
+   */
+  cluster?: Cluster;
 }
 
+/** What the API reads of a live system: a process running cameras (startLive) or an API replica (startApiView). */
 export interface Live {
   bus: EventBus<BusTopics>;
-  recognition: LiveRecognition;
-  cameras: CameraManager;
-  /** Frame scheduling counters of a running camera (offered, delivered, dropped, skipped). */
+  recognition: RecognitionView;
+  cameras: CameraSet;
+  /** Frame scheduling counters of a camera running here (offered, delivered, dropped, skipped). */
   schedulerStats(cameraId: string): SchedulerStats | undefined;
-  /** The newest decoded frame of a camera (live video to clients; its seq matches the track events' frame). */
+  /** The newest decoded frame of a camera running here (live video to clients; its seq matches the track events' frame). */
   latestFrame(cameraId: string): CameraFrame | undefined;
   stop(): Promise<void>;
 }
+
+/** A process that runs cameras (roles all and worker). */
+export interface LocalLive extends Live {
+  recognition: LiveRecognition;
+  cameras: CameraManager;
+  /** Role worker: the lease keeper (which cameras this worker holds). */
+  leases?: CameraLeaseKeeper;
+}
+
+/** What the processes of a scale-out deployment share in Redis (roles api and worker). */
+export interface Cluster {
+  redis: Redis;
+  cameras: RedisCameraRepository;
+  leases: RedisLeaseStore;
+  leaseTtlMs: number;
+  /** This process' worker id: host, pid and a random part (a restarted worker is a new one). */
+  workerId: string;
+  close(): Promise<void>;
+}
+
+/** Connect to the deployment's Redis (BOOSTFACE_REDIS_URL); StoreError UNAVAILABLE when it cannot be reached. */
+export async function openCluster(env: NodeJS.ProcessEnv): Promise<Cluster> {
+  const live = liveSettings(env);
+  const { leaseTtlMs } = roleSettings(env);
+  if (!live.redisUrl) throw new StoreError('UNAVAILABLE', 'a cluster needs BOOSTFACE_REDIS_URL');
+  // Commands fail at once while Redis is away (no offline queue) and never hang longer than a lease interval: the
+  // lease keeper must learn in time that it cannot renew.
+  const redis = new Redis(live.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: Math.max(250, Math.floor(leaseTtlMs / 3)),
+    connectionName: `${live.redisPrefix}:cluster`,
+  });
+  redis.on('error', () => undefined); // reported by the lease keeper and the camera store, once per outage
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new StoreError('UNAVAILABLE', `cannot reach Redis for the shared camera store and leases: ${(err as Error).message}`);
+  }
+  const cameras = new RedisCameraRepository(redis, live.redisPrefix);
+  return {
+    redis,
+    cameras,
+    leases: new RedisLeaseStore(redis, live.redisPrefix),
+    leaseTtlMs,
+    workerId: `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    async close() {
+      await cameras.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** The bus of the live settings: Redis when configured, else in-process. */
+function openBus(s: LiveSettings, logger: Logger): EventBus<BusTopics> {
+  const busLog = forComponent(logger, 'bus');
+  return s.redisUrl
+    ? new RedisBus<BusTopics>({
+        url: s.redisUrl,
+        prefix: s.redisPrefix,
+        onError: (what, err) => busLog.warn({ err }, `${what}: ${(err as Error)?.message ?? err}`),
+      })
+    : new InProcessBus<BusTopics>();
+}
+
+/** A worker's CameraManager keeps its leased cameras in memory: their configuration lives in the cluster. */
+const NOT_STORED: CameraRepository = {
+  list: async () => [],
+  get: async () => undefined,
+  put: async () => undefined,
+  delete: async () => false,
+};
 
 /** Live recognition over the core's engine, gallery and store; without sightings nothing is written to the store. */
 export function createRecognition(core: Core, bus: EventBus<BusTopics>, options: { sightings?: boolean; log?: (line: string) => void } = {}): LiveRecognition {
@@ -179,22 +273,17 @@ export function createRecognition(core: Core, bus: EventBus<BusTopics>, options:
 /** Nominal frame interval for the tracker's motion model when the camera does not fix its fps. */
 const DEFAULT_FRAME_INTERVAL_MS = 40;
 
-/** Start the cameras stored in the data directory and recognize faces on them. */
-export async function startLive(core: Core, options: LiveOptions = {}): Promise<Live> {
+/**
+ * Start the cameras stored in the data directory (or, with options.cluster, those this worker leases) and recognize
+ * faces on them.
+ */
+export async function startLive(core: Core, options: LiveOptions = {}): Promise<LocalLive> {
   const logger = options.logger ?? lineLogger(options.log ?? stderrLine);
   const camerasLog = forComponent(logger, 'cameras');
-  const busLog = forComponent(logger, 'bus');
   const s = core.live;
+  const cluster = options.cluster;
   const ownBus = !options.bus;
-  const bus =
-    options.bus ??
-    (s.redisUrl
-      ? new RedisBus<BusTopics>({
-          url: s.redisUrl,
-          prefix: s.redisPrefix,
-          onError: (what, err) => busLog.warn({ err }, `${what}: ${(err as Error)?.message ?? err}`),
-        })
-      : new InProcessBus<BusTopics>());
+  const bus = options.bus ?? openBus(s, logger);
   const recognition = createRecognition(core, bus, { log: lineLog(logger, { component: 'recognition' }) });
   core.sightings.closeDangling();
   const schedulers = new Map<string, { scheduler: FrameScheduler<CameraFrame>; loop: Promise<void> }>();
@@ -246,38 +335,121 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     const why = trouble && h.lastError ? `: ${h.lastError.trim().split('\n').at(-1)}` : '';
     camerasLog[trouble ? 'warn' : 'info'](fields, `camera ${cameraId}: ${h.state}${why}`);
   };
+  let leases: CameraLeaseKeeper | undefined;
+  const onHealth = (cameraId: string, health: SourceHealth) => {
+    options.onHealth?.(cameraId, health);
+    logHealthChange(cameraId, health);
+    // A worker letting a camera go (lease lost, handed over, shutdown) is not the camera stopping: another worker
+    // runs it, and API replicas show a disabled camera as stopped from its configuration.
+    if (!(cluster && health.state === 'stopped')) bus.publish('cameraStatus', { cameraId, health });
+    leases?.reportHealth(cameraId, health);
+    const kind = cameras.get(cameraId)?.camera.kind;
+    // A broken-off stream ends its tracks (a gap, then maybe another scene); a finished file ends its pipeline.
+    if (kind && isFinalState(health.state, kind)) void stopCamera(cameraId);
+    else if (health.state === 'reconnecting' || health.state === 'failed') recognition.endTracks(cameraId);
+  };
   const cameras = new CameraManager({
-    repository: new SqliteCameraRepository(core.db),
+    repository: cluster ? NOT_STORED : new SqliteCameraRepository(core.db),
     onFrame: (frame, camera) => {
       latest.set(camera.id, frame);
       schedulerFor(camera).offer(frame);
     },
-    onHealth: (cameraId, health) => {
-      options.onHealth?.(cameraId, health);
-      logHealthChange(cameraId, health);
-      bus.publish('cameraStatus', { cameraId, health });
-      const kind = cameras.get(cameraId)?.camera.kind;
-      // A broken-off stream ends its tracks (a gap, then maybe another scene); a finished file ends its pipeline.
-      if (kind && isFinalState(health.state, kind)) void stopCamera(cameraId);
-      else if (health.state === 'reconnecting' || health.state === 'failed') recognition.endTracks(cameraId);
-    },
+    onHealth,
     onSourceStopped: (cameraId) => void stopCamera(cameraId),
   });
   await cameras.start();
+  let offChanges = () => {};
+  if (cluster) {
+    const runner: CameraRunner = {
+      async start(camera) {
+        const status = await cameras.add(camera);
+        onHealth(camera.id, status.health); // "starting": API replicas learn at once that this worker has it
+      },
+      async update(camera) {
+        const current = cameras.get(camera.id);
+        if (current) await cameras.update(camera.id, patchBetween(current.camera, camera));
+      },
+      stop: (cameraId) => cameras.remove(cameraId),
+      health: (cameraId) => cameras.get(cameraId)?.health,
+    };
+    leases = new CameraLeaseKeeper({
+      workerId: cluster.workerId,
+      store: cluster.leases,
+      cameras: () => cluster.cameras.list(),
+      runner,
+      ttlMs: cluster.leaseTtlMs,
+      log: camerasLog,
+    });
+    offChanges = cluster.cameras.onChange(() => leases?.poke());
+    try {
+      await leases.start();
+    } catch (err) {
+      offChanges();
+      await cameras.stop();
+      if (ownBus) await bus.close();
+      throw err;
+    }
+    camerasLog.info({ worker: cluster.workerId, leaseTtlMs: cluster.leaseTtlMs, cameras: leases.running() }, `worker ${cluster.workerId}: leasing cameras (lease ttl ${cluster.leaseTtlMs} ms)`);
+  }
   if (options.retention !== false) core.retention.start(undefined, lineLog(logger, { component: 'retention' }));
   return {
     bus,
     recognition,
     cameras,
+    leases,
     schedulerStats: (id) => schedulers.get(id)?.scheduler.stats(),
     latestFrame: (id) => latest.get(id),
     async stop() {
+      offChanges();
+      await leases?.stop();
       await cameras.stop();
       await Promise.all([...schedulers.keys()].map(stopCamera));
       await Promise.all([...stopping]);
       await recognition.stopAll();
       core.retention.stop();
       if (ownBus) await bus.close();
+    },
+  };
+}
+
+/**
+ * Role api: the cameras as the shared configuration and the workers' health show them, the live tracks as the bus
+ * carries them. No camera runs here; camera changes go to the shared configuration, where workers pick them up.
+ */
+export async function startApiView(core: Core, cluster: Cluster, options: { logger?: Logger; log?: (line: string) => void } = {}): Promise<Live> {
+  const logger = options.logger ?? lineLogger(options.log ?? stderrLine);
+  const camerasLog = forComponent(logger, 'cameras');
+  const bus = openBus(core.live, logger);
+  let lastError: string | undefined;
+  const cameras = new SharedCameras({
+    repository: cluster.cameras,
+    health: cluster.leases,
+    bus,
+    refreshMs: Math.max(100, Math.floor(cluster.leaseTtlMs / 3)),
+    onError: (err) => {
+      const message = (err as Error).message;
+      if (message !== lastError) camerasLog.warn({ err }, `shared cameras: ${message}`);
+      lastError = message;
+    },
+  });
+  const recognition = new BusTracks({ bus });
+  try {
+    await cameras.start();
+  } catch (err) {
+    recognition.close();
+    await bus.close();
+    throw err;
+  }
+  return {
+    bus,
+    recognition,
+    cameras,
+    schedulerStats: () => undefined,
+    latestFrame: () => undefined,
+    async stop() {
+      cameras.stop();
+      recognition.close();
+      await bus.close();
     },
   };
 }

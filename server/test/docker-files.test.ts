@@ -281,6 +281,7 @@ type Service = {
   build?: { context: string; dockerfile: string };
   image?: string;
   profiles?: string[];
+  command?: string[];
   restart?: string;
   environment?: Record<string, string>;
   ports?: string[];
@@ -345,10 +346,15 @@ describe.skipIf(skipReason !== undefined)('tools/compose validators', () => {
 
     const worker = services.worker;
     expect(worker.profiles).toEqual(['split']);
-    expect(worker.environment).toEqual(app.environment);
+    // The API role from docker/.env (default all in one); workers run `serve --role worker`, scalable: no host port,
+    // an anonymous /data each (never a shared data directory), the shared models.
+    expect(app.environment!.BOOSTFACE_ROLE).toBe('${BOOSTFACE_ROLE:-all}');
+    expect(worker.command).toEqual(['serve', '--role', 'worker']);
+    expect(worker.environment).toEqual({ ...app.environment, BOOSTFACE_ROLE: 'worker' });
     expect(worker.image).toBe(app.image);
-    expect(worker.volumes).toEqual(['worker-data:/data', 'boostface-models:/models']); // own data, shared models
-    expect(worker.depends_on).toEqual({ boostface: { condition: 'service_healthy' } });
+    expect(worker.ports).toBeUndefined();
+    expect(worker.volumes).toEqual(['boostface-models:/models']);
+    expect(worker.depends_on).toEqual(app.depends_on);
     for (const s of Object.values(services)) for (const v of s.volumes ?? []) expect(Object.keys(volumes!)).toContain(v.split(':')[0]);
   });
 

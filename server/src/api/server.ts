@@ -15,8 +15,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RedisBus } from '../bus/redis-bus.js';
-import { apiSettings } from '../config.js';
+import { apiSettings, type Role } from '../config.js';
 import { GalleryError, type Template } from '../gallery/gallery.js';
 import { adminBootstrapLog, lineLog } from '../log/line-log.js';
 import { lineLogger, stderrLine, type Logger } from '../log/logger.js';
@@ -30,18 +29,20 @@ import { ensureAdminToken } from './auth/bootstrap.js';
 import { DEFAULT_POLICY, principalOf, type Principal } from './auth/policy.js';
 import { readCredential } from './auth/tokens.js';
 import { createContext, type ApiConfig, type ApiContext, type ApiServices } from './context.js';
+import { createDeliveryTurns } from './delivery-turns.js';
 import { formatApiError } from './errors.js';
 import { DEFAULT_IMAGE_LIMITS } from './image-input.js';
 import { LiveVideo } from './live-video.js';
 import { mediaRouter } from './media-routes.js';
-import { MediaSigner } from './media-urls.js';
+import { deferredMedia, MediaSigner } from './media-urls.js';
 import { createMetrics } from './metrics.js';
+import { observeLive, probeRoutes } from './probes.js';
 import { queryLimitsRule } from './query-limits.js';
 import { RateLimiter } from './rate-limit.js';
 import { boostfaceSchema } from './schema/build-schema.js';
 import { sharedSubscribe } from './shared-execution.js';
 import { WallPresence } from './wall-presence.js';
-import { serveGraphqlWs } from './ws-transport.js';
+import { serveGraphqlWs, type ViewerSigner } from './ws-transport.js';
 
 export interface ApiServerOptions {
   core: Core;
@@ -56,6 +57,8 @@ export interface ApiServerOptions {
   /** The web app's build (index.html + assets); served at / when present. */
   webDir?: string;
   config?: Partial<ApiConfig>;
+  /** What /readyz reports (default all). */
+  role?: Role;
 }
 
 export interface ApiServer {
@@ -108,6 +111,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     signer: new MediaSigner(env.BOOSTFACE_MEDIA_SECRET || undefined),
     rateLimiter: new RateLimiter(),
     metrics,
+    delivery: createDeliveryTurns(),
     config,
     async rejectMatch(id, identityId) {
       try {
@@ -130,27 +134,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     log,
   };
-  metrics.collectFrom({
-    cameras: () =>
-      live.cameras.list().map((c) => {
-        const sched = live.schedulerStats(c.camera.id);
-        return {
-          id: c.camera.id,
-          state: c.health.state,
-          framesReceived: c.health.framesReceived,
-          framesProcessed: live.recognition.processedFrames(c.camera.id) ?? 0,
-          framesDropped: sched?.dropped ?? 0,
-          framesSkipped: sched?.skipped ?? 0,
-          reconnects: c.health.reconnects,
-        };
-      }),
-    queues: () => ({ inference: core.pool.pending }),
-    bus: () => (live.bus instanceof RedisBus ? live.bus.stats : undefined),
-  });
-  const timing = (t: { stage: 'detect' | 'embed'; ms: number; cameraId?: string }) =>
-    t.stage === 'detect' ? metrics.detectSeconds.observe({ camera: t.cameraId ?? '' }, t.ms / 1000) : metrics.embedBatchSeconds.observe(t.ms / 1000);
-  live.recognition.timingObservers.add(timing);
-  const offLatency = live.bus.subscribe('trackEvents', (e) => metrics.frameToEventSeconds.observe({ camera: e.cameraId, kind: e.kind }, Math.max(0, Date.now() - e.ts) / 1000));
+  const unobserve = observeLive(metrics, core, live);
   const schema = await boostfaceSchema();
   const rules = [...specifiedRules, queryLimitsRule()];
   const video = new LiveVideo(live.latestFrame);
@@ -159,28 +143,25 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   let ready = true;
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', (_req, res) => {
-    if (!ready) return void res.status(503).json({ status: 'stopping' });
-    res.json({ status: 'ready', engine: core.pool.info, cameras: live.cameras.list().map((c) => ({ id: c.camera.id, state: c.health.state })) });
-  });
-  app.get('/metrics', async (_req, res) => {
-    const m = await metrics.render();
-    res.setHeader('content-type', m.contentType);
-    res.end(m.body);
-  });
+  app.use(probeRoutes({ metrics, core, live, role: o.role ?? 'all', ready: () => ready }));
   app.use(mediaRouter({ tokens, signer: services.signer, snapshots: core.snapshots, video, policy: config.policy, cameraExists: (id) => !!live.cameras.get(id) }));
 
   // --- WebSocket: graphql-ws on /graphql
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  type Extra = { socket: WebSocket; principal?: Principal; subscriptions?: number };
+  type Extra = { socket: WebSocket; principal?: Principal; subscriptions?: number; signer?: ViewerSigner };
   const wsCleanup = serveGraphqlWs<Record<string, unknown>, Extra>(
     {
       schema,
       connectionInitWaitTimeout: 3000,
       validate: (s, doc) => validate(s, doc, rules),
       // One execution per event for the subscribers of one token asking for the same fields (the fan-out's main cost).
-      subscribe: sharedSubscribe({ viewerOf: (c) => (c as ApiContext).principal?.tokenId }),
+      // Track events are the same for every viewer but for their signed media URLs: one execution per event for all
+      // (URLs signed per token as they are sent, see signerOf below).
+      subscribe: sharedSubscribe({
+        viewerOf: (c) => (c as ApiContext).principal?.tokenId,
+        viewerNeutral: new Set(['recognitionEvents', 'track']),
+        neutralContext: { media: deferredMedia } satisfies Pick<ApiContext, 'media'>,
+      }),
       onConnect: (ctx) => {
         const cred = readCredential(ctx.connectionParams ?? null);
         const token = cred.ok ? tokens.authenticate(cred.secret) : undefined;
@@ -219,6 +200,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       },
     },
     wsServer,
+    {
+      signerOf: (extra) => {
+        const principal = extra.principal as Principal | undefined;
+        if (!principal) return undefined;
+        return (extra.signer ??= { key: principal.tokenId, sign: (pathname: string) => services.signer.sign(pathname, principal.tokenId) }) as ViewerSigner;
+      },
+    },
   );
 
   // --- HTTP: Apollo at /graphql
@@ -274,8 +262,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       for (const set of sockets.values()) for (const s of set) s.close(1001, 'server shutting down');
       await apollo.stop();
       alertRules.close();
-      offLatency();
-      live.recognition.timingObservers.delete(timing);
+      unobserve();
     },
   };
 }

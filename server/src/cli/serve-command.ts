@@ -3,15 +3,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startApiServer } from '../api/server.js';
 import { applyConfigFile, withConfigSource } from '../config-file.js';
-import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings } from '../config.js';
+import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings, ROLE_ENV_HELP, roleSettings } from '../config.js';
 import { createLogger, forComponent } from '../log/logger.js';
-import { openCore, startLive } from '../main.js';
+import { startProbeServer } from '../api/probes.js';
+import { openCluster, openCore, startApiView, startLive, type Cluster, type Live } from '../main.js';
 import { positiveInt } from './usage.js';
 
-export const SERVE_USAGE = `Usage: boostface serve [--port N] [--host H] [--config FILE]
+export const SERVE_USAGE = `Usage: boostface serve [--role all|api|worker] [--port N] [--host H] [--config FILE]
   Start the BoostFace server on one port: GraphQL at /graphql (HTTP and graphql-ws WebSocket), the web app at /,
   authenticated media under /media, /healthz, /readyz and /metrics; the face engine in worker threads, the gallery
   and store of the data directory, and every enabled camera stored there.
+  --role R        all (default BOOSTFACE_ROLE or all): everything in this process.
+                  api: GraphQL, subscriptions and the web app from the Redis bus; runs no camera; camera changes go
+                  to the configuration shared in Redis.
+                  worker: cameras and recognition, each camera leased through Redis by one live worker, events on the
+                  bus; no GraphQL: only /healthz, /readyz and /metrics on the port.
+                  api and worker need BOOSTFACE_REDIS_URL and BOOSTFACE_GALLERY=milvus (docs/scale-out.md).
   --port N        listen port (default BOOSTFACE_PORT or 8080; 0 = any free port)
   --host H        listen address (default BOOSTFACE_HOST or 0.0.0.0)
   --config FILE   JSON configuration file (default BOOSTFACE_CONFIG); environment variables override it
@@ -19,6 +26,7 @@ export const SERVE_USAGE = `Usage: boostface serve [--port N] [--host H] [--conf
   BOOSTFACE_ADMIN_TOKEN sets the admin API token; without it the first start prints a new one once.
   Stops cleanly on SIGTERM/SIGINT: stops accepting, finishes in-flight requests, completes subscriptions, stops
   cameras (their tracks end and are stored), closes the stores.
+${ROLE_ENV_HELP}
 ${LOG_ENV_HELP}`;
 
 /** The web app's build, beside the server workspace. */
@@ -30,7 +38,7 @@ const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { role: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     process.stdout.write(SERVE_USAGE + '\n');
@@ -45,7 +53,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const explain = (err: unknown) => (config ? withConfigSource(err, config) : err);
   const settings = (() => {
     try {
-      return { log: logSettings(env), api: apiSettings(env), engine: engineSettings(env), live: liveSettings(env) };
+      return { log: logSettings(env), api: apiSettings(env), engine: engineSettings(env), live: liveSettings(env), role: roleSettings(env, values.role) };
     } catch (err) {
       throw explain(err);
     }
@@ -54,9 +62,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const host = values.host ?? settings.api.host;
   const logger = createLogger(settings.log);
   const log = forComponent(logger, 'serve');
+  const { role } = settings.role;
   log.info(
     {
       config: config?.file,
+      role,
       dataDir: settings.engine.dataDir,
       modelsDir: settings.engine.modelsDir,
       gallery: env.BOOSTFACE_GALLERY || 'embedded',
@@ -64,32 +74,46 @@ export async function serveCommand(argv: string[]): Promise<number> {
     },
     'starting',
   );
-  const core = await openCore(env, { logger }).catch((err: unknown) => Promise.reject(explain(err)));
-  let live: Awaited<ReturnType<typeof startLive>> | undefined;
-  let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  // Roles api and worker share the camera configuration and leases through Redis; role all keeps them in the store.
+  const cluster: Cluster | undefined = role === 'all' ? undefined : await openCluster(env);
+  const core = await openCore(env, { logger }).catch(async (err: unknown) => {
+    await cluster?.close();
+    return Promise.reject(explain(err));
+  });
+  let live: Live | undefined;
+  let server: { url: string; close(): Promise<void> } | undefined;
   try {
     const gallery = { backend: env.BOOSTFACE_GALLERY || 'embedded', space: core.gallery.space, ...(await core.gallery.count()) };
     forComponent(logger, 'store').info(
       { dataDir: core.settings.dataDir, gallery },
       `data in ${core.settings.dataDir}; ${gallery.backend} gallery of ${gallery.identities} identities (${gallery.templates} templates) for ${gallery.space.model}`,
     );
-    live = await startLive(core, { logger });
-    api = await startApiServer({ core, live, env, port, host, logger, webDir: env.BOOSTFACE_WEB_DIR || WEB_DIST });
+    live = role === 'api' ? await startApiView(core, cluster!, { logger }) : await startLive(core, { logger, cluster });
+    server =
+      role === 'worker'
+        ? await startProbeServer({ core, live, role, port, host })
+        : await startApiServer({ core, live, env, port, host, logger, role, webDir: env.BOOSTFACE_WEB_DIR || WEB_DIST });
   } catch (err) {
     await live?.stop();
     await core.close();
+    await cluster?.close();
     throw explain(err);
   }
   const cameras = live.cameras.list().length;
-  log.info({ url: api.url, graphql: `${api.url}/graphql`, cameras }, `listening on ${api.url} (GraphQL ${api.url}/graphql), ${cameras} camera(s)`);
+  if (role === 'worker') {
+    log.info({ url: server.url, role, worker: cluster!.workerId, cameras }, `listening on ${server.url} (worker ${cluster!.workerId}: /healthz, /readyz, /metrics), ${cameras} camera(s) leased`);
+  } else {
+    log.info({ url: server.url, graphql: `${server.url}/graphql`, role, cameras }, `listening on ${server.url} (GraphQL ${server.url}/graphql), ${cameras} camera(s)`);
+  }
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   log.info({ signal }, `${signal}, shutting down`);
-  await api.close();
+  await server.close();
   await live.stop();
   await core.close();
+  await cluster?.close();
   log.info('stopped');
   return 0;
 }

@@ -1,0 +1,283 @@
+/**
+ * Scale-out roles with real processes: a real redis-server and a real Milvus (milvus-lite from PyPI) on loopback, two
+ * `serve --role worker` and two `serve --role api` processes. A camera added through API replica 1 runs on exactly one
+ * worker; clients of both API replicas receive its track events; killing that worker (SIGKILL) moves the camera to
+ * the other worker within the lease bound; an identity enrolled before is still there. The refusals of api/worker on
+ * the single-process backends are checked too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_SECRET, dataUrl, gql, wsClient } from './api-harness.js';
+import { startMilvusServer, type MilvusTestServer } from './milvus-server.js';
+import { startRedisServer, type RedisTestServer } from './redis-server.js';
+import { REPO_ROOT, SHARED_MODELS, sharedAvailable, sharedData } from './shared-fixtures.js';
+
+const LEASE_TTL_MS = 3000;
+const SCAN_MS = LEASE_TTL_MS / 3;
+/** Lease expiry + one scan + the camera's start (ffprobe, ffmpeg, first detections) and the first track's hits. */
+const FAILOVER_BOUND_MS = LEASE_TTL_MS + SCAN_MS + 10_000;
+const BIN = path.join(REPO_ROOT, 'server/bin/boostface.js');
+const HAMILTON = sharedData('video/hamilton_whitehouse_clip.mp4');
+const OBAMA = sharedData('faces/face_recognition_examples/barack_obama');
+
+async function startBackends(): Promise<{ redis?: RedisTestServer; milvus?: MilvusTestServer; skipReason?: string }> {
+  if (!sharedAvailable('roles')) return { skipReason: 'no shared data' };
+  const redis = await startRedisServer();
+  if (redis.skipReason) return { skipReason: redis.skipReason };
+  const milvus = await startMilvusServer();
+  if (milvus.skipReason) {
+    await redis.server!.stop();
+    return { skipReason: milvus.skipReason };
+  }
+  return { redis: redis.server, milvus: milvus.server };
+}
+
+const backends = await startBackends();
+if (backends.skipReason) console.warn(`skipped roles: ${backends.skipReason}`);
+const run = backends.redis ? describe : describe.skip;
+
+interface Proc {
+  name: string;
+  proc: ChildProcess;
+  url: string;
+  dir: string;
+  stderr: string[];
+}
+
+const PREFIX = `roles${randomBytes(4).toString('hex')}`;
+
+function sharedEnv(): NodeJS.ProcessEnv {
+  return {
+    BOOSTFACE_MODELS: SHARED_MODELS,
+    BOOSTFACE_ADMIN_TOKEN: ADMIN_SECRET,
+    BOOSTFACE_REDIS_URL: backends.redis!.url,
+    BOOSTFACE_REDIS_PREFIX: PREFIX,
+    BOOSTFACE_GALLERY: 'milvus',
+    BOOSTFACE_MILVUS_ADDRESS: backends.milvus!.address,
+    BOOSTFACE_MILVUS_PREFIX: `${PREFIX}_`,
+    BOOSTFACE_LEASE_TTL_MS: String(LEASE_TTL_MS),
+    BOOSTFACE_WORKERS: '1',
+    BOOSTFACE_THREADS: '1',
+    BOOSTFACE_LOG_FORMAT: 'pretty',
+  };
+}
+
+/** `boostface serve` with this role; resolves once it listens. */
+function serve(name: string, role: 'api' | 'worker'): Promise<Proc> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bf-${role}-`));
+  const proc = spawn(process.execPath, [BIN, 'serve', '--role', role, '--port', '0', '--host', '127.0.0.1'], {
+    env: { ...process.env, ...sharedEnv(), BOOSTFACE_DATA_DIR: dir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const stderr: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${stderr.join('')}`)), 120_000);
+    proc.stderr!.on('data', (d: Buffer) => {
+      stderr.push(d.toString());
+      const m = /serve: listening on (http:\/\/[\d.]+:\d+)/.exec(stderr.join(''));
+      if (m) {
+        clearTimeout(timer);
+        resolve({ name, proc, url: m[1], dir, stderr });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}:\n${stderr.join('')}`));
+    });
+  });
+}
+
+/** A command that should refuse to start: its exit code and stderr. */
+function refused(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-refused-'));
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+    env: { ...process.env, BOOSTFACE_MODELS: SHARED_MODELS, BOOSTFACE_DATA_DIR: dir, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      fs.rmSync(dir, { recursive: true, force: true });
+      resolve({ code, stderr });
+    });
+  });
+}
+
+type Ev = { kind: string; cameraId: string; trackId: string; identity: { name: string } | null };
+
+/** Every event of a subscription, with its arrival time. */
+function record(client: Client, query: string, pick: (data: Record<string, unknown>) => Ev) {
+  const events: { e: Ev; at: number }[] = [];
+  const errors: unknown[] = [];
+  const stop = client.subscribe<Record<string, unknown>>(
+    { query },
+    { next: (v) => (v.data ? events.push({ e: pick(v.data), at: Date.now() }) : errors.push(v.errors)), error: (e) => errors.push(e), complete: () => undefined },
+  );
+  return { events, errors, stop };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+async function readyCameras(p: Proc): Promise<{ id: string; state: string }[]> {
+  const body = (await fetch(`${p.url}/readyz`).then((r) => r.json())) as { role: string; cameras: { id: string; state: string }[] };
+  expect(body.role).toBe('worker');
+  return body.cameras;
+}
+
+run('process roles: two workers and two API replicas over Redis and Milvus', () => {
+  const procs: Proc[] = [];
+  let w1: Proc, w2: Proc, a1: Proc, a2: Proc;
+  const clients: Client[] = [];
+  const suiteStart = Date.now();
+
+  beforeAll(async () => {
+    // Started one after another: four engines loading at once only thrash two cores.
+    for (const [name, role] of [['worker 1', 'worker'], ['worker 2', 'worker'], ['api 1', 'api'], ['api 2', 'api']] as const) {
+      procs.push(await serve(name, role));
+    }
+    [w1, w2, a1, a2] = procs;
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const c of clients) await c.dispose();
+    await Promise.all(
+      procs.map(async (p) => {
+        if (p.proc.exitCode === null && p.proc.signalCode === null) {
+          p.proc.kill('SIGKILL');
+          await new Promise((r) => p.proc.once('exit', r));
+        }
+        fs.rmSync(p.dir, { recursive: true, force: true });
+      }),
+    );
+    await backends.milvus?.stop();
+    await backends.redis?.stop();
+    console.log(`roles suite: ${((Date.now() - suiteStart) / 1000).toFixed(1)} s`);
+  }, 60_000);
+
+  it('runs a camera added on one API replica on one worker, events on both replicas, and moves it when its worker dies', async () => {
+    // An identity enrolled through replica 2 before anything else: it lives in Milvus, not in a process.
+    const enrolled = await gql<{ enrollIdentity: { identity: { id: string }; results: { status: string }[] } }>(
+      a2.url,
+      ADMIN_SECRET,
+      'mutation($n:String!,$i:[String!]!){enrollIdentity(name:$n,images:$i){identity{id} results{status}}}',
+      { n: 'barack_obama', i: fs.readdirSync(OBAMA).slice(0, 3).map((f) => dataUrl(path.join(OBAMA, f))) },
+    );
+    expect(enrolled.errors).toBeUndefined();
+    expect(enrolled.data!.enrollIdentity.results.some((r) => r.status === 'accepted')).toBe(true);
+
+    const Q = 'subscription{recognitionEvents(cameraIds:["stage"]){kind cameraId trackId identity{name}}}';
+    const pick = (d: Record<string, unknown>) => d.recognitionEvents as Ev;
+    const [c1, c2] = [wsClient(a1.url, ADMIN_SECRET), wsClient(a2.url, ADMIN_SECRET)];
+    clients.push(c1, c2);
+    const on1 = record(c1, Q, pick);
+    const on2 = record(c2, Q, pick);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const add = await gql<{ addCamera: { id: string } }>(a1.url, ADMIN_SECRET, 'mutation($i:CameraInput!){addCamera(input:$i){id}}', {
+      i: { id: 'stage', name: 'Stage', url: HAMILTON, loop: true, realtime: true, detectFps: 4 },
+    });
+    expect(add.errors).toBeUndefined();
+
+    // Both replicas receive the camera's events (they come from a worker, through Redis).
+    await until('events on both API replicas', () => (on1.events.length >= 3 && on2.events.length >= 3 ? true : undefined), 60_000);
+    expect(on1.errors).toEqual([]);
+    expect(on2.errors).toEqual([]);
+    expect(on2.events.every(({ e }) => e.cameraId === 'stage')).toBe(true);
+
+    // Exactly one worker runs it.
+    const holders = [];
+    for (const w of [w1, w2]) if ((await readyCameras(w)).some((c) => c.id === 'stage')) holders.push(w);
+    expect(holders).toHaveLength(1);
+    const [holder] = holders;
+    const survivor = holder === w1 ? w2 : w1;
+
+    // Replica 2 knows the camera (shared configuration), its status (from the worker) and its live tracks (the bus).
+    const seen = await until(
+      'camera live and a track on replica 2',
+      async () => {
+        const r = await gql<{ camera: { health: { state: string } } | null; tracks: { id: string; cameraId: string }[] }>(
+          a2.url,
+          ADMIN_SECRET,
+          '{camera(id:"stage"){health{state}} tracks(cameraId:"stage"){id cameraId}}',
+        );
+        return r.data?.camera?.health.state === 'LIVE' && r.data.tracks.length ? r.data : undefined;
+      },
+      30_000,
+    );
+    expect(seen.tracks.every((t) => t.cameraId === 'stage')).toBe(true);
+    // Enroll-from-track needs the worker's in-memory faces: refused on an API replica with a clear code.
+    const fromTrack = await gql(a2.url, ADMIN_SECRET, 'mutation($t:ID!){enrollFromTrack(trackId:$t,name:"x"){identity{id}}}', { t: seen.tracks[0].id });
+    expect(fromTrack.errors?.[0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'WORKER_ONLY' });
+
+    // kill -9 the worker that runs it: the lease runs out, the other worker takes the camera.
+    const before = new Set(on2.events.map(({ e }) => e.trackId));
+    const killedAt = Date.now();
+    holder.proc.kill('SIGKILL');
+    await new Promise((r) => holder.proc.once('exit', r));
+    const resumed = await until(
+      'events of a new track on both replicas after the failover',
+      () => {
+        const fresh = (r: typeof on2) => r.events.find(({ e, at }) => at > killedAt && e.kind === 'STARTED' && !before.has(e.trackId));
+        const [x, y] = [fresh(on1), fresh(on2)];
+        return x && y ? Math.max(x.at, y.at) : undefined;
+      },
+      FAILOVER_BOUND_MS + 20_000,
+    ).catch((err: Error) => Promise.reject(new Error(`${err.message}\nsurvivor's log:\n${survivor.stderr.join('').slice(-3000)}`)));
+    const failoverMs = resumed - killedAt;
+    console.log(`roles: failover (SIGKILL → first new track event on both API replicas) ${failoverMs} ms; bound ${FAILOVER_BOUND_MS} ms`);
+    expect(failoverMs).toBeLessThanOrEqual(FAILOVER_BOUND_MS);
+    expect((await readyCameras(survivor)).find((c) => c.id === 'stage')?.state).toBe('live');
+    const status = await gql<{ camera: { health: { state: string } } }>(a1.url, ADMIN_SECRET, '{camera(id:"stage"){health{state}}}');
+    expect(status.data!.camera.health.state).toBe('LIVE');
+
+    // Nothing enrolled was lost: the gallery is Milvus, shared by every process.
+    for (const a of [a1, a2]) {
+      const ids = await gql<{ identities: { nodes: { name: string }[] } }>(a.url, ADMIN_SECRET, '{identities{nodes{name}}}');
+      expect(ids.data!.identities.nodes.map((n) => n.name)).toEqual(['barack_obama']);
+    }
+    on1.stop();
+    on2.stop();
+  }, 180_000);
+
+  it('a worker and an API replica shut down cleanly on SIGTERM (leases released at once)', async () => {
+    const worker = [w1, w2].find((w) => w.proc.exitCode === null && w.proc.signalCode === null)!;
+    for (const p of [worker, a2]) {
+      p.proc.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => p.proc.once('exit', r));
+      expect(code, p.stderr.join('')).toBe(0);
+      expect(p.stderr.join('')).toContain('serve: stopped');
+    }
+    // The worker released its lease: nobody holds the camera now, and no worker is listed as live.
+    expect(await backends.redis!.command('GET', `${PREFIX}:lease:stage`)).toBeNull();
+    const workers = (await backends.redis!.command('ZRANGE', `${PREFIX}:workers`, 0, -1, 'WITHSCORES')) as string[];
+    const live: string[] = [];
+    for (let i = 0; i < workers.length; i += 2) if (Number(workers[i + 1]) > Date.now()) live.push(workers[i]);
+    expect(live).toEqual([]);
+  }, 60_000);
+
+  it('refuses api without Redis and worker on the embedded gallery, saying which backend is missing and why', async () => {
+    const noRedis = await refused(['--role', 'api'], { BOOSTFACE_GALLERY: 'milvus', BOOSTFACE_MILVUS_ADDRESS: backends.milvus!.address, BOOSTFACE_REDIS_URL: '' });
+    expect(noRedis.code).toBe(2);
+    expect(noRedis.stderr).toMatch(/role api runs beside other processes and needs the Redis bus \(BOOSTFACE_REDIS_URL/);
+    expect(noRedis.stderr).not.toMatch(/Milvus gallery/);
+    const embedded = await refused(['--role', 'worker'], { BOOSTFACE_REDIS_URL: backends.redis!.url, BOOSTFACE_GALLERY: '' });
+    expect(embedded.code).toBe(2);
+    expect(embedded.stderr).toMatch(/role worker runs beside other processes and needs the Milvus gallery \(BOOSTFACE_GALLERY=milvus.*embedded gallery is a file of one process/);
+  }, 60_000);
+});
