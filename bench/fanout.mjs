@@ -5,7 +5,7 @@
 //
 //   npm run build && npm run bench:fanout -- [--subscribers 100,500] [--rate 200] [--seconds 30] [--warmup 5]
 //       [--fps-seconds 30] [--client-procs 2] [--tracks 20] [--no-camera] [--camera FILE] [--camera-width W]
-//       [--detect-fps N] [--dist DIR] [--out FILE]
+//       [--detect-fps N] [--camera-fps N] [--dist DIR] [--out FILE]
 //
 // One process runs the server exactly as `serve` does (openCore + startLive + startApiServer on 127.0.0.1, temporary
 // data directory, empty gallery, BOOSTFACE_MODELS defaulting to ../shared/models) plus the publisher and the probes.
@@ -72,6 +72,7 @@ const { values: args } = parseArgs({
     camera: { type: 'string' },
     'no-camera': { type: 'boolean', default: false },
     'detect-fps': { type: 'string' }, // the camera's detect-fps cap (default none: as fast as detection goes)
+    'camera-fps': { type: 'string' }, // the camera's decode fps (ffmpeg's fps filter; default: the file's 25)
     'camera-width': { type: 'string' }, // have ffmpeg scale the camera's frames to this width (default: the file's own)
     out: { type: 'string' },
     dist: { type: 'string' }, // another build of the server (default server/dist), e.g. to compare before and after
@@ -568,6 +569,7 @@ async function main() {
         loop: true,
         ...(args['detect-fps'] ? { detectFps: Number(args['detect-fps']) } : {}),
         ...(args['camera-width'] ? { width: Number(args['camera-width']) } : {}),
+        ...(args['camera-fps'] ? { fps: Number(args['camera-fps']) } : {}),
       });
       log(`camera cam0 (${path.basename(cameraFile)}) added; warming up ${args['camera-warmup']} s`);
       await sleep(Number(args['camera-warmup']) * 1000);
@@ -737,7 +739,7 @@ async function main() {
         loadBefore,
         loadAfter,
         otherBenchmarks: busyBench,
-        settings: { rate, seconds, warmup, fpsSeconds, clientProcs, trackSlots, camera: cameraFile && path.basename(cameraFile), detectFpsCap: args['detect-fps'] ? Number(args['detect-fps']) : null, cameraWidth: args['camera-width'] ? Number(args['camera-width']) : null, engine: { workers: core.settings.workers, threads: core.settings.threads } },
+        settings: { rate, seconds, warmup, fpsSeconds, clientProcs, trackSlots, camera: cameraFile && path.basename(cameraFile), detectFpsCap: args['detect-fps'] ? Number(args['detect-fps']) : null, cameraWidth: args['camera-width'] ? Number(args['camera-width']) : null, cameraFps: args['camera-fps'] ? Number(args['camera-fps']) : null, engine: { workers: core.settings.workers, threads: core.settings.threads } },
         baselineFps: baseFps,
         ...results,
       },
