@@ -7,7 +7,8 @@
  *                           latest-wins scheduler into its pipeline: what the server runs (role all). With a
  *                           cluster (role worker) it runs the cameras it leases from the shared configuration.
  *   openCluster(env)        what the processes of a scale-out deployment share in Redis: camera configurations,
- *                           camera leases and the workers' camera health (docs/scale-out.md).
+ *                           camera leases, the workers' camera health, API tokens and the audit log
+ *                           (docs/scale-out.md).
  *   startApiView(core, c)   role api: the cameras and tracks as the bus and the shared store show them; runs none.
  */
 import os from 'node:os';
@@ -45,7 +46,9 @@ import type { RecognitionView } from './recognition/recognition-view.js';
 import { SightingRetention } from './recognition/sighting-retention.js';
 import type { BusTopics } from './recognition/track-event.js';
 import { RedisCameraRepository } from './store/redis-camera-repository.js';
+import { RedisAuditLog } from './store/redis-audit-log.js';
 import { RedisLeaseStore } from './store/redis-camera-leases.js';
+import { RedisTokenStore } from './store/redis-token-store.js';
 import { SightingStore } from './store/sighting-store.js';
 import { SnapshotStore } from './store/snapshot-store.js';
 import { SqliteCameraRepository } from './store/sqlite-camera-repository.js';
@@ -181,11 +184,15 @@ export interface LocalLive extends Live {
   leases?: CameraLeaseKeeper;
 }
 
-/** What the processes of a scale-out deployment share in Redis (roles api and worker). */
+/** What the processes of a scale-out deployment share in Redis (roles api and worker; role all with Redis). */
 export interface Cluster {
   redis: Redis;
   cameras: RedisCameraRepository;
   leases: RedisLeaseStore;
+  /** API tokens, so that a token created or revoked through one process holds on every one. */
+  tokens: RedisTokenStore;
+  /** The audit log of every process, in one order. */
+  audit: RedisAuditLog;
   leaseTtlMs: number;
   /** This process' worker id: host, pid and a random part (a restarted worker is a new one). */
   workerId: string;
@@ -214,14 +221,18 @@ export async function openCluster(env: NodeJS.ProcessEnv): Promise<Cluster> {
     throw new StoreError('UNAVAILABLE', `cannot reach Redis for the shared camera store and leases: ${(err as Error).message}`);
   }
   const cameras = new RedisCameraRepository(redis, live.redisPrefix);
+  const tokens = new RedisTokenStore(redis, live.redisPrefix);
   return {
     redis,
     cameras,
     leases: new RedisLeaseStore(redis, live.redisPrefix),
+    tokens,
+    audit: new RedisAuditLog(redis, live.redisPrefix),
     leaseTtlMs,
     workerId: `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     async close() {
       await cameras.close();
+      await tokens.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -344,6 +344,9 @@ describe.skipIf(skipReason !== undefined)('tools/compose validators', () => {
     expect(app.depends_on).toEqual({ milvus: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
     expect(services.milvus.depends_on).toEqual({ etcd: { condition: 'service_healthy' }, minio: { condition: 'service_healthy' } });
 
+    // Redis holds tokens, the audit log and camera configurations: persisted (AOF) on a volume.
+    expect(services.redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']);
+    expect(services.redis.volumes).toEqual(['redis-data:/data']);
     const worker = services.worker;
     expect(worker.profiles).toEqual(['split']);
     // The API role from docker/.env (default all in one); workers run `serve --role worker`, scalable: no host port,

@@ -69,7 +69,10 @@ run('server replicas over Redis', () => {
       const r = await gql<{ createApiToken: { secret: string } }>(b.url, ADMIN_SECRET, 'mutation($s:[ID!]){createApiToken(name:"v",role:VIEWER,cameraScope:$s){secret}}', { s: scope });
       return r.data!.createApiToken.secret;
     };
-    const inScope = wsClient(b.url, await mk(['stage']));
+    const viewerSecret = await mk(['stage']);
+    // Replicas with Redis share their API tokens: one created through B works on A.
+    expect((await gql<{ me: { role: string } }>(a.url, viewerSecret, '{me{role}}')).data?.me).toEqual({ role: 'VIEWER' });
+    const inScope = wsClient(b.url, viewerSecret);
     const outOfScope = wsClient(b.url, await mk(['elsewhere']));
     const admin = wsClient(b.url, ADMIN_SECRET);
     const Q = 'subscription($k:[TrackEventKind!],$c:[ID!]){recognitionEvents(kinds:$k,cameraIds:$c){kind cameraId trackId identity{name}}}';

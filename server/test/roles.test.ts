@@ -2,8 +2,9 @@
  * Scale-out roles with real processes: a real redis-server and a real Milvus (milvus-lite from PyPI) on loopback, two
  * `serve --role worker` and two `serve --role api` processes. A camera added through API replica 1 runs on exactly one
  * worker; clients of both API replicas receive its track events; killing that worker (SIGKILL) moves the camera to
- * the other worker within the lease bound; an identity enrolled before is still there. The refusals of api/worker on
- * the single-process backends are checked too.
+ * the other worker within the lease bound; an identity enrolled before is still there. API tokens are shared: one
+ * created through replica 1 works on replica 2, and revoking it on replica 2 closes its socket on replica 1 (4403) and
+ * refuses its media link there; both show one audit log. The refusals of api/worker on the single-process backends are checked too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_SECRET, dataUrl, gql, wsClient } from './api-harness.js';
+import { ADMIN_SECRET, codes, collect, dataUrl, gql, wsClient } from './api-harness.js';
 import { startMilvusServer, type MilvusTestServer } from './milvus-server.js';
 import { startRedisServer, type RedisTestServer } from './redis-server.js';
 import { REPO_ROOT, SHARED_MODELS, sharedAvailable, sharedData } from './shared-fixtures.js';
@@ -55,6 +56,7 @@ function sharedEnv(): NodeJS.ProcessEnv {
   return {
     BOOSTFACE_MODELS: SHARED_MODELS,
     BOOSTFACE_ADMIN_TOKEN: ADMIN_SECRET,
+    BOOSTFACE_MEDIA_SECRET: `${PREFIX}-media-secret-0123456789`,
     BOOSTFACE_REDIS_URL: backends.redis!.url,
     BOOSTFACE_REDIS_PREFIX: PREFIX,
     BOOSTFACE_GALLERY: 'milvus',
@@ -254,6 +256,54 @@ run('process roles: two workers and two API replicas over Redis and Milvus', () 
     on1.stop();
     on2.stop();
   }, 180_000);
+
+  it('shares API tokens: created on replica 1, used on replica 2; revoked on replica 2, cut on replica 1', async () => {
+    const made = await gql<{ createApiToken: { secret: string; token: { id: string } } }>(
+      a1.url,
+      ADMIN_SECRET,
+      'mutation{createApiToken(name:"kiosk",role:VIEWER,cameraScope:["stage"]){secret token{id}}}',
+    );
+    expect(made.errors).toBeUndefined();
+    const { secret, token } = made.data!.createApiToken;
+    // HTTP and WebSocket on the other replica.
+    const me = await gql<{ me: { name: string; role: string } }>(a2.url, secret, '{me{name role}}');
+    expect(me.data?.me).toEqual({ name: 'kiosk', role: 'VIEWER' });
+    const closed: Record<string, number> = {};
+    const sockets = { a1: wsClient(a1.url, secret, (code) => (closed.a1 = code)), a2: wsClient(a2.url, secret, (code) => (closed.a2 = code)) };
+    clients.push(sockets.a1, sockets.a2);
+    const Q = 'subscription{cameraStatus(cameraIds:["stage"]){cameraId}}';
+    const subs = { a1: collect(sockets.a1, Q, {}, () => false, 30_000), a2: collect(sockets.a2, Q, {}, () => false, 30_000) };
+    // Media: a link signed on replica 1 for this token (a worker has the frames: an API replica answers 503, past auth).
+    const cam = await gql<{ camera: { frameUrl: string } }>(a1.url, secret, '{camera(id:"stage"){frameUrl}}');
+    const frameUrl = cam.data!.camera.frameUrl;
+    const status = async (base: string) => (await fetch(new URL(frameUrl, base))).status;
+    expect([await status(a1.url), await status(a2.url)]).toEqual([503, 503]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(closed).toEqual({});
+
+    const revoked = await gql(a2.url, ADMIN_SECRET, 'mutation($id:ID!){revokeApiToken(id:$id)}', { id: token.id });
+    expect(revoked.data).toEqual({ revokeApiToken: true });
+    await until('both sockets closed', () => (closed.a1 && closed.a2 ? true : undefined), 5000, 50);
+    expect(closed).toEqual({ a1: 4403, a2: 4403 });
+    await Promise.all([subs.a1.done, subs.a2.done]);
+    expect([await status(a1.url), await status(a2.url)]).toEqual([401, 401]);
+    for (const a of [a1, a2]) {
+      const after = await gql(a.url, secret, '{me{name}}');
+      expect([after.status, codes(after)]).toEqual([401, ['UNAUTHENTICATED']]);
+    }
+    // Every replica lists the same tokens (the bootstrap admin once, though every process applied it).
+    const lists = await Promise.all([a1, a2].map((a) => gql<{ apiTokens: { name: string; revokedAt: string | null }[] }>(a.url, ADMIN_SECRET, '{apiTokens{name revokedAt}}')));
+    expect(lists[0].data!.apiTokens).toEqual(lists[1].data!.apiTokens);
+    expect(lists[0].data!.apiTokens.map((t) => [t.name, t.revokedAt !== null])).toEqual([
+      ['bootstrap (BOOSTFACE_ADMIN_TOKEN)', false],
+      ['kiosk', true],
+    ]);
+    // One audit log: what was done through either replica shows on both, newest first.
+    const Q2 = '{auditLog(actions:["identity.enroll","camera.add","token.create","token.revoke"]){nodes{action target actorName}}}';
+    const audits = await Promise.all([a1, a2].map((a) => gql<{ auditLog: { nodes: { action: string; target: string }[] } }>(a.url, ADMIN_SECRET, Q2)));
+    expect(audits[0].data!.auditLog).toEqual(audits[1].data!.auditLog);
+    expect(audits[0].data!.auditLog.nodes.map((n) => `${n.action} ${n.target}`)).toEqual([`token.revoke ${token.id}`, 'token.create kiosk', 'camera.add stage', 'identity.enroll barack_obama']);
+  }, 60_000);
 
   it('a worker and an API replica shut down cleanly on SIGTERM (leases released at once)', async () => {
     const worker = [w1, w2].find((w) => w.proc.exitCode === null && w.proc.signalCode === null)!;

@@ -101,10 +101,10 @@ export function createContext(services: ApiServices, principal: Principal | null
     async audited(action, target, details, run) {
       try {
         const result = await run();
-        services.audit.append({ actor: principal, action, target, details, outcome: 'ok' });
+        await services.audit.append({ actor: principal, action, target, details, outcome: 'ok' });
         return result;
       } catch (err) {
-        services.audit.append({ actor: principal, action, target, details: { ...(details as object), error: (err as Error).message }, outcome: 'error' });
+        await services.audit.append({ actor: principal, action, target, details: { ...(details as object), error: (err as Error).message }, outcome: 'error' });
         throw err;
       }
     },

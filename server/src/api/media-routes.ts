@@ -33,25 +33,25 @@ const send = (res: ServerResponse, f: Fail) => {
 };
 
 /** The caller of a media request, from its signed URL or bearer token. */
-export function mediaPrincipal(req: IncomingMessage, deps: MediaDeps): Principal | Fail {
+export async function mediaPrincipal(req: IncomingMessage, deps: MediaDeps): Promise<Principal | Fail> {
   const url = new URL(req.url ?? '/', 'http://local');
   const header = req.headers.authorization;
   if (header) {
     const cred = readCredential(header);
     if (!cred.ok) return { status: 401, code: 'UNAUTHENTICATED', message: cred.message };
-    const token = deps.tokens.authenticate(cred.secret);
+    const token = await deps.tokens.authenticate(cred.secret);
     if (!token) return { status: 401, code: 'UNAUTHENTICATED', message: 'unknown or revoked token' };
     return principalOf(token);
   }
   const check = deps.signer.verify(url.pathname, url.searchParams);
   if (!check.ok) return { status: 401, code: 'UNAUTHENTICATED', message: `media link refused: ${check.reason}` };
-  const token = deps.tokens.get(check.tokenId);
+  const token = await deps.tokens.get(check.tokenId);
   if (!token || token.revokedAt) return { status: 401, code: 'UNAUTHENTICATED', message: 'the token behind this link was revoked' };
   return principalOf(token);
 }
 
-function allowed(req: IncomingMessage, deps: MediaDeps, cameraId: string): Principal | Fail {
-  const p = mediaPrincipal(req, deps);
+async function allowed(req: IncomingMessage, deps: MediaDeps, cameraId: string): Promise<Principal | Fail> {
+  const p = await mediaPrincipal(req, deps);
   if ('status' in p) return p;
   try {
     authorize(p, 'media.read', deps.policy);
@@ -67,7 +67,7 @@ const SAFE = /[^A-Za-z0-9_.-]/g;
 export function mediaRouter(deps: MediaDeps): Router {
   const router = Router();
 
-  router.get(`${MEDIA_PREFIX}/snapshots/*rest`, (req: Request, res: Response) => {
+  router.get(`${MEDIA_PREFIX}/snapshots/*rest`, async (req: Request, res: Response) => {
     const rel = decodeURIComponent(new URL(req.url, 'http://local').pathname.slice(`${MEDIA_PREFIX}/snapshots/`.length));
     let file: string;
     try {
@@ -77,7 +77,7 @@ export function mediaRouter(deps: MediaDeps): Router {
     }
     // Snapshots live under <camera id, made file-safe>/...: the caller needs a camera in scope with that folder name.
     const folder = rel.split(/[\\/]/)[0];
-    const p = mediaPrincipal(req, deps);
+    const p = await mediaPrincipal(req, deps);
     if ('status' in p) return send(res, p);
     try {
       authorize(p, 'media.read', deps.policy);
@@ -96,7 +96,7 @@ export function mediaRouter(deps: MediaDeps): Router {
 
   router.get(`${MEDIA_PREFIX}/cameras/:id/frame.jpg`, async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    const p = allowed(req, deps, id);
+    const p = await allowed(req, deps, id);
     if ('status' in p) return send(res, p);
     if (!deps.cameraExists(id)) return send(res, { status: 404, code: 'NOT_FOUND', message: `no camera ${id}` });
     const f = await deps.video.frame(id);
@@ -105,9 +105,9 @@ export function mediaRouter(deps: MediaDeps): Router {
     res.end(f.jpeg);
   });
 
-  router.get(`${MEDIA_PREFIX}/cameras/:id/stream`, (req: Request, res: Response) => {
+  router.get(`${MEDIA_PREFIX}/cameras/:id/stream`, async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    const p = allowed(req, deps, id);
+    const p = await allowed(req, deps, id);
     if ('status' in p) return send(res, p);
     if (!deps.cameraExists(id)) return send(res, { status: 404, code: 'NOT_FOUND', message: `no camera ${id}` });
     deps.video.stream(id, res);

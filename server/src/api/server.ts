@@ -22,8 +22,8 @@ import { lineLogger, stderrLine, type Logger } from '../log/logger.js';
 import type { Core, Live } from '../main.js';
 import { AlertRules } from '../recognition/alert-rules.js';
 import { AlertStore } from '../store/alert-store.js';
-import { AuditLog } from '../store/audit-log.js';
-import { TokenStore } from '../store/token-store.js';
+import { SqliteAuditLog, type AuditLog } from '../store/audit-log.js';
+import { SqliteTokenStore, type TokenStore } from '../store/token-store.js';
 import { WallStore } from '../store/wall-store.js';
 import { ensureAdminToken } from './auth/bootstrap.js';
 import { DEFAULT_POLICY, principalOf, type Principal } from './auth/policy.js';
@@ -39,6 +39,7 @@ import { createMetrics } from './metrics.js';
 import { observeLive, probeRoutes } from './probes.js';
 import { queryLimitsRule } from './query-limits.js';
 import { RateLimiter } from './rate-limit.js';
+import { REVOKED_CLOSE_CODE } from './schema/admin-resolver.js';
 import { boostfaceSchema } from './schema/build-schema.js';
 import { sharedSubscribe } from './shared-execution.js';
 import { WallPresence } from './wall-presence.js';
@@ -59,6 +60,8 @@ export interface ApiServerOptions {
   config?: Partial<ApiConfig>;
   /** What /readyz reports (default all). */
   role?: Role;
+  /** API tokens and the audit log shared with the other processes of a deployment (Redis); default the data directory's store. */
+  shared?: { tokens: TokenStore; audit: AuditLog };
 }
 
 export interface ApiServer {
@@ -78,9 +81,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const log = lineLog(logger, { component: 'api' });
   // Only unexpected failures reach formatApiError's log.
   const errorLog = lineLog(logger, { component: 'api', level: 'error' });
-  const tokens = new TokenStore(core.db);
-  ensureAdminToken(tokens, env, adminBootstrapLog(logger));
-  const audit = new AuditLog(core.db);
+  const tokens: TokenStore = o.shared?.tokens ?? new SqliteTokenStore(core.db);
+  await ensureAdminToken(tokens, env, adminBootstrapLog(logger));
+  const audit: AuditLog = o.shared?.audit ?? new SqliteAuditLog(core.db);
   const alerts = new AlertStore(core.db);
   const wall = new WallStore(core.db);
   const alertRules = new AlertRules(
@@ -134,6 +137,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     log,
   };
+  // A token revoked through any process sharing the store: close this process' sockets of it too.
+  const offRevoked = tokens.onRevoked?.((tokenId) => services.closeSockets(tokenId, REVOKED_CLOSE_CODE, 'token revoked')) ?? (() => undefined);
   const unobserve = observeLive(metrics, core, live);
   const schema = await boostfaceSchema();
   const rules = [...specifiedRules, queryLimitsRule()];
@@ -162,9 +167,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         viewerNeutral: new Set(['recognitionEvents', 'track']),
         neutralContext: { media: deferredMedia } satisfies Pick<ApiContext, 'media'>,
       }),
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const cred = readCredential(ctx.connectionParams ?? null);
-        const token = cred.ok ? tokens.authenticate(cred.secret) : undefined;
+        const token = cred.ok ? await tokens.authenticate(cred.secret) : undefined;
         if (!token) return false; // graphql-ws closes with 4403 Forbidden
         const principal = principalOf(token);
         ctx.extra.principal = principal;
@@ -178,10 +183,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         });
         return { role: principal.role };
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: async (ctx) => {
         const p = ctx.extra.principal;
-        if (!p || tokens.get(p.tokenId)?.revokedAt) {
-          ctx.extra.socket.close(4403, 'token revoked');
+        if (!p || (await tokens.get(p.tokenId))?.revokedAt) {
+          ctx.extra.socket.close(REVOKED_CLOSE_CODE, 'token revoked');
           return [new GraphQLError('token revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         if ((ctx.extra.subscriptions ?? 0) >= config.maxSubscriptionsPerSocket) {
@@ -235,7 +240,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         const header = req.headers.authorization;
         if (!header) return createContext(services, null);
         const cred = readCredential(header);
-        const token = cred.ok ? tokens.authenticate(cred.secret) : undefined;
+        const token = cred.ok ? await tokens.authenticate(cred.secret) : undefined;
         if (!token) {
           throw new GraphQLError(cred.ok ? 'unknown or revoked token' : cred.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
         }
@@ -260,6 +265,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       ready = false;
       video.close();
       for (const set of sockets.values()) for (const s of set) s.close(1001, 'server shutting down');
+      offRevoked();
       await apollo.stop();
       alertRules.close();
       unobserve();

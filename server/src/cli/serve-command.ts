@@ -74,8 +74,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     },
     'starting',
   );
-  // Roles api and worker share the camera configuration and leases through Redis; role all keeps them in the store.
-  const cluster: Cluster | undefined = role === 'all' ? undefined : await openCluster(env);
+  // Roles api and worker share the camera configuration and leases through Redis. Every process with Redis (role all
+  // included: its Redis bus means replicas) shares the API tokens and the audit log there; a single process keeps
+  // them in its store.
+  const cluster: Cluster | undefined = role === 'all' && !settings.live.redisUrl ? undefined : await openCluster(env);
   const core = await openCore(env, { logger }).catch(async (err: unknown) => {
     await cluster?.close();
     return Promise.reject(explain(err));
@@ -88,11 +90,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
       { dataDir: core.settings.dataDir, gallery },
       `data in ${core.settings.dataDir}; ${gallery.backend} gallery of ${gallery.identities} identities (${gallery.templates} templates) for ${gallery.space.model}`,
     );
-    live = role === 'api' ? await startApiView(core, cluster!, { logger }) : await startLive(core, { logger, cluster });
+    // Role all runs the cameras of its own store, even beside replicas: only a worker leases from the cluster.
+    live = role === 'api' ? await startApiView(core, cluster!, { logger }) : await startLive(core, { logger, cluster: role === 'worker' ? cluster : undefined });
     server =
       role === 'worker'
         ? await startProbeServer({ core, live, role, port, host })
-        : await startApiServer({ core, live, env, port, host, logger, role, webDir: env.BOOSTFACE_WEB_DIR || WEB_DIST });
+        : await startApiServer({ core, live, env, port, host, logger, role, webDir: env.BOOSTFACE_WEB_DIR || WEB_DIST, shared: cluster && { tokens: cluster.tokens, audit: cluster.audit } });
   } catch (err) {
     await live?.stop();
     await core.close();

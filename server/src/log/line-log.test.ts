@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureAdminToken } from '../api/auth/bootstrap.js';
 import { openStoreDb } from '../store/store-db.js';
-import { TokenStore } from '../store/token-store.js';
+import { SqliteTokenStore } from '../store/token-store.js';
 import { adminBootstrapLog, lineLog, splitComponent } from './line-log.js';
 import { createLogger, type LogLevel } from './logger.js';
 
@@ -50,22 +50,22 @@ describe('lineLog', () => {
 
 describe('adminBootstrapLog', () => {
   /** The real bootstrap on a fresh store: its records, and the role the logged secret authenticates as. */
-  const bootstrap = (level: LogLevel) => {
+  const bootstrap = async (level: LogLevel) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-log-boot-'));
     const db = openStoreDb(dir);
     try {
       const { logger, records } = capture(level);
-      ensureAdminToken(new TokenStore(db), {}, adminBootstrapLog(logger));
+      await ensureAdminToken(new SqliteTokenStore(db), {}, adminBootstrapLog(logger));
       const secret = records().find((r) => r.adminTokenSecret)?.adminTokenSecret as string | undefined;
-      return { records: records(), secret, role: secret ? new TokenStore(db).authenticate(secret)?.role : undefined };
+      return { records: records(), secret, role: secret ? (await new SqliteTokenStore(db).authenticate(secret))?.role : undefined };
     } finally {
       db.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   };
 
-  it('logs the first admin secret once as an explicit record carrying it in adminTokenSecret', () => {
-    const { records, secret, role } = bootstrap('info');
+  it('logs the first admin secret once as an explicit record carrying it in adminTokenSecret', async () => {
+    const { records, secret, role } = await bootstrap('info');
     expect(role).toBe('admin');
     const withSecret = records.filter((r) => JSON.stringify(r).includes(secret!));
     expect(withSecret).toHaveLength(1);
@@ -76,8 +76,8 @@ describe('adminBootstrapLog', () => {
     expect(others.every((r) => r.component === 'api' && r.level === 'info')).toBe(true);
   });
 
-  it('is not hidden by a level above warn', () => {
-    const { records, role } = bootstrap('error');
+  it('is not hidden by a level above warn', async () => {
+    const { records, role } = await bootstrap('error');
     expect(role).toBe('admin');
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ level: 'error' });

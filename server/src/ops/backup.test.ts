@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraConfig } from '../cameras/camera-config.js';
 import { EmbeddedGallery } from '../gallery/embedded-gallery.js';
 import type { Gallery, Template } from '../gallery/gallery.js';
-import { AuditLog } from '../store/audit-log.js';
+import { SqliteAuditLog } from '../store/audit-log.js';
 import { SightingStore } from '../store/sighting-store.js';
 import { SqliteCameraRepository } from '../store/sqlite-camera-repository.js';
 import { openStoreDb } from '../store/store-db.js';
-import { TokenStore } from '../store/token-store.js';
+import { SqliteTokenStore } from '../store/token-store.js';
 import { createBackup } from './backup.js';
 import { BackupError } from './backup-format.js';
 import { restoreBackup } from './restore.js';
@@ -101,8 +101,8 @@ describe('backup and restore of an embedded data directory', () => {
       id: 's1', cameraId: 'cam-1', trackId: 't1', startedAt: 1000, endedAt: 2000, identityId: null, identityName: null, label: 'Stranger 1',
       score: 0.12, quality: 0.8, frames: 12, faceSnapshot: 'cam-1/2026-01-01/t1-face.jpg', contextSnapshot: null, embedding: unitVector(99), ended: true,
     });
-    new TokenStore(db).create({ name: 'ops', role: 'admin' });
-    new AuditLog(db).append({ actor: null, action: 'test.seed', outcome: 'ok' });
+    await new SqliteTokenStore(db).create({ name: 'ops', role: 'admin' });
+    await new SqliteAuditLog(db).append({ actor: null, action: 'test.seed', outcome: 'ok' });
     db.close();
     fs.mkdirSync(path.join(source, 'snapshots/cam-1/2026-01-01'), { recursive: true });
     fs.writeFileSync(path.join(source, 'snapshots/cam-1/2026-01-01/t1-face.jpg'), Buffer.from([0xff, 0xd8, 1, 2, 3]));

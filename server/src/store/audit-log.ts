@@ -1,8 +1,11 @@
 /**
- * The audit log (the audit_log table): who (token id, name, role at the time), when, what action on which target,
- * with JSON details and the outcome. Details always pass through `redact` on the way in: secrets are replaced and
- * long strings (base64 images, data URLs) and binary values are reduced to their size, so the log never holds
- * credentials or image bytes. Newest first with a cursor; old entries are purged by retention.
+ * The audit log: who (token id, name, role at the time), when, what action on which target, with JSON details and
+ * the outcome. Details always pass through `redact` on the way in: secrets are replaced and long strings (base64
+ * images, data URLs) and binary values are reduced to their size, so the log never holds credentials or image
+ * bytes. Newest first with a cursor; old entries are purged by retention.
+ *
+ * The AuditLog port has two adapters: SqliteAuditLog here (the audit_log table of the data directory: one process)
+ * and RedisAuditLog (redis-audit-log.ts: every process of a scale-out deployment). Both pass audit-log-contract.ts.
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-db.js';
@@ -53,6 +56,15 @@ export interface AuditPage {
   items: AuditEntry[];
   endCursor?: string;
   hasNextPage: boolean;
+}
+
+/** The port. Every method may reach another process (Redis): all are asynchronous. */
+export interface AuditLog {
+  append(record: AuditRecord): Promise<AuditEntry>;
+  /** Newest first (time, then order of appending), cursor-paginated; the cursor is opaque. */
+  query(q?: AuditQuery): Promise<AuditPage>;
+  /** Retention: deletes entries older than `before` (ms); returns how many. */
+  purge(before: number): Promise<number>;
 }
 
 export interface RedactOptions {
@@ -126,6 +138,24 @@ const MAX_PAGE = 500;
 const MAX_ACTION = 100;
 const MAX_TARGET = 300;
 
+/** The page size asked for, within bounds. */
+export const pageSize = (q: AuditQuery) => Math.max(1, Math.min(MAX_PAGE, q.first ?? 50));
+
+/** A checked, redacted record as stored (the same rules for every adapter); its time and sequence are the store's. */
+export function auditFields(record: AuditRecord): Omit<AuditEntry, 'seq' | 'at'> {
+  if (!record.action || record.action.length > MAX_ACTION) throw new StoreError('BAD_INPUT', `an audit action must be 1 to ${MAX_ACTION} characters`);
+  if (!OUTCOMES.includes(record.outcome)) throw new StoreError('BAD_INPUT', `unknown audit outcome "${String(record.outcome)}"`);
+  return {
+    actorId: record.actor?.tokenId ?? null,
+    actorName: record.actor?.name ?? null,
+    role: record.actor?.role ?? null,
+    action: record.action,
+    target: record.target ? (redact(record.target, { maxString: MAX_TARGET }) as string) : null,
+    details: record.details === undefined ? null : redact(record.details),
+    outcome: record.outcome,
+  };
+}
+
 const toEntry = (r: Row): AuditEntry => ({
   seq: r.seq,
   at: r.at,
@@ -138,9 +168,9 @@ const toEntry = (r: Row): AuditEntry => ({
   outcome: r.outcome as AuditOutcome,
 });
 
-/** Newest first; the cursor is (at, seq) of the last entry, base64url. */
-const encodeCursor = (e: AuditEntry) => Buffer.from(JSON.stringify([e.at, e.seq])).toString('base64url');
-function decodeCursor(c: string): [number, number] {
+/** A cursor: two integers that place the last entry of a page (SQLite: at and seq), base64url. */
+export const encodeCursor = (a: number, b: number) => Buffer.from(JSON.stringify([a, b])).toString('base64url');
+export function decodeCursor(c: string): [number, number] {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
     if (Array.isArray(v) && Number.isInteger(v[0]) && Number.isInteger(v[1])) return [v[0], v[1]];
@@ -150,7 +180,7 @@ function decodeCursor(c: string): [number, number] {
   throw new StoreError('BAD_INPUT', 'invalid audit log cursor');
 }
 
-export class AuditLog {
+export class SqliteAuditLog implements AuditLog {
   private readonly insertStmt: Database.Statement;
 
   constructor(
@@ -161,27 +191,24 @@ export class AuditLog {
       VALUES (@at, @actor_id, @actor_name, @role, @action, @target, @details, @outcome)`);
   }
 
-  append(record: AuditRecord): AuditEntry {
-    if (!record.action || record.action.length > MAX_ACTION) throw new StoreError('BAD_INPUT', `an audit action must be 1 to ${MAX_ACTION} characters`);
-    if (!OUTCOMES.includes(record.outcome)) throw new StoreError('BAD_INPUT', `unknown audit outcome "${String(record.outcome)}"`);
-    const target = record.target ? (redact(record.target, { maxString: MAX_TARGET }) as string) : null;
+  async append(record: AuditRecord): Promise<AuditEntry> {
+    const f = auditFields(record);
     const row: Omit<Row, 'seq'> = {
       at: this.now(),
-      actor_id: record.actor?.tokenId ?? null,
-      actor_name: record.actor?.name ?? null,
-      role: record.actor?.role ?? null,
-      action: record.action,
-      target,
-      details: record.details === undefined ? null : JSON.stringify(redact(record.details)),
-      outcome: record.outcome,
+      actor_id: f.actorId,
+      actor_name: f.actorName,
+      role: f.role,
+      action: f.action,
+      target: f.target,
+      details: f.details === null ? null : JSON.stringify(f.details),
+      outcome: f.outcome,
     };
     const seq = Number(this.insertStmt.run(row).lastInsertRowid);
     return toEntry({ seq, ...row });
   }
 
-  /** Newest first, cursor-paginated. */
-  query(q: AuditQuery = {}): AuditPage {
-    const first = Math.max(1, Math.min(MAX_PAGE, q.first ?? 50));
+  async query(q: AuditQuery = {}): Promise<AuditPage> {
+    const first = pageSize(q);
     const parts: string[] = [];
     const params: unknown[] = [];
     if (q.actions) {
@@ -211,11 +238,10 @@ export class AuditLog {
     const where = parts.length ? parts.join(' AND ') : '1';
     const rows = this.db.prepare(`SELECT * FROM audit_log WHERE ${where} ORDER BY at DESC, seq DESC LIMIT ?`).all(...params, first + 1) as Row[];
     const items = rows.slice(0, first).map(toEntry);
-    return { items, hasNextPage: rows.length > first, endCursor: items.length ? encodeCursor(items[items.length - 1]) : undefined };
+    return { items, hasNextPage: rows.length > first, endCursor: items.length ? encodeCursor(items[items.length - 1].at, items[items.length - 1].seq) : undefined };
   }
 
-  /** Retention: deletes entries older than `before` (ms); returns how many. */
-  purge(before: number): number {
+  async purge(before: number): Promise<number> {
     return this.db.prepare('DELETE FROM audit_log WHERE at < ?').run(before).changes;
   }
 }

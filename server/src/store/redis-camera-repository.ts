@@ -10,20 +10,18 @@
 import type { Redis } from 'ioredis';
 import type { CameraConfig } from '../cameras/camera-config.js';
 import type { CameraRepository } from '../cameras/camera-repository.js';
-import { StoreError } from './store-db.js';
+import { RedisChannel, redisCall } from './redis-channel.js';
 
 export class RedisCameraRepository implements CameraRepository {
   private readonly key: string;
-  private readonly channel: string;
-  private subscriber: Redis | undefined;
-  private readonly handlers = new Set<(cameraId: string) => void>();
+  private readonly changes: RedisChannel;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.key = `${prefix}:cameras`;
-    this.channel = `${prefix}:cameras:changed`;
+    this.changes = new RedisChannel(redis, `${prefix}:cameras:changed`);
   }
 
   async list(): Promise<CameraConfig[]> {
@@ -58,38 +56,20 @@ export class RedisCameraRepository implements CameraRepository {
 
   /** Calls `handler(cameraId)` on every change, by any process (this one included). Returns the unsubscribe. */
   onChange(handler: (cameraId: string) => void): () => void {
-    if (!this.subscriber) {
-      // A connection of its own (a subscribed connection runs no other command), queueing while it connects.
-      const sub = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, connectionName: `${this.key}:sub` });
-      sub.on('error', () => undefined); // the command connection reports Redis trouble; missed changes are re-read
-      sub.on('message', (channel: string, id: string) => {
-        if (channel === this.channel) for (const h of this.handlers) h(id);
-      });
-      void sub.subscribe(this.channel).catch(() => undefined);
-      this.subscriber = sub;
-    }
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+    return this.changes.subscribe(handler);
   }
 
   /** Closes the notification connection (the command connection belongs to the caller). */
   async close(): Promise<void> {
-    this.handlers.clear();
-    const sub = this.subscriber;
-    this.subscriber = undefined;
-    if (sub) await sub.quit().catch(() => sub.disconnect());
+    await this.changes.close();
   }
 
   private async announce(cameraId: string): Promise<void> {
     // The change is stored: a lost notification only delays the others until their next re-read.
-    await this.redis.publish(this.channel, cameraId).catch(() => undefined);
+    await this.changes.publish(cameraId);
   }
 
-  private async call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (err) {
-      throw new StoreError('UNAVAILABLE', `shared camera store (Redis) unavailable: ${(err as Error).message}`);
-    }
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    return redisCall('shared camera store', command);
   }
 }

@@ -1,7 +1,11 @@
 /**
- * API tokens in the store (the api_tokens table): name, role, optional camera scope, and only the SHA-256 of each
- * secret. A secret is returned once, by `create`; `authenticate` finds a live token by the hash of what a client
- * sent. Revoked rows are kept (the audit log and `list` still name them) and never authenticate again.
+ * API tokens: name, role, optional camera scope, and only the SHA-256 of each secret. A secret is returned once, by
+ * `create`; `authenticate` finds a live token by the hash of what a client sent. Revoked tokens are kept (the audit
+ * log and `list` still name them) and never authenticate again.
+ *
+ * The TokenStore port has two adapters: SqliteTokenStore here (the api_tokens table of the data directory: one
+ * process) and RedisTokenStore (redis-token-store.ts: every process of a scale-out deployment). Both pass
+ * token-store-contract.ts.
  */
 import type Database from 'better-sqlite3';
 import { generateSecret, generateTokenId, hashSecret, isRole, MAX_SECRET_LENGTH, type Role } from '../api/auth/tokens.js';
@@ -40,9 +44,36 @@ interface Row {
   revoked_at: number | null;
 }
 
+/** The port. Every method may reach another process (Redis): all are asynchronous. */
+export interface TokenStore {
+  /** A new token and its secret, which is not stored and cannot be shown again. */
+  create(spec: NewToken): Promise<{ token: ApiToken; secret: string }>;
+  /** The live token a secret belongs to, or undefined (unknown, revoked, or not a plausible secret). */
+  authenticate(secret: string): Promise<ApiToken | undefined>;
+  get(id: string): Promise<ApiToken | undefined>;
+  /** Every token, revoked ones included, oldest first. */
+  list(): Promise<ApiToken[]>;
+  /** True when a live token was revoked now; false when unknown or already revoked. */
+  revoke(id: string): Promise<boolean>;
+  count(): Promise<number>;
+  /**
+   * Makes sure the given secret is a live, unscoped admin token (BOOSTFACE_ADMIN_TOKEN): creates it, or reinstates
+   * it when it was revoked or changed (the environment says this secret is an admin).
+   */
+  ensureAdminSecret(secret: string, name: string): Promise<{ token: ApiToken; outcome: 'created' | 'reinstated' | 'unchanged' }>;
+  /** Creates an admin token only when the store holds no token at all (first run); atomic across processes. */
+  createFirstAdmin(name: string): Promise<{ token: ApiToken; secret: string } | undefined>;
+  /**
+   * Calls `handler(tokenId)` when any process sharing this store revokes a token (so that each closes its own
+   * sockets of it). Absent when the store reaches only this process. Returns the unsubscribe.
+   */
+  onRevoked?(handler: (tokenId: string) => void): () => void;
+}
+
 const MAX_NAME = 100;
 const MAX_SCOPE = 1000;
-const LAST_USED_RESOLUTION_MS = 60_000;
+/** `lastUsedAt` is written at most this often per token. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 function toToken(r: Row): ApiToken {
   if (!isRole(r.role)) throw new StoreError('CORRUPT_STORE', `api token ${r.id} has an unknown role "${r.role}"`);
@@ -58,8 +89,8 @@ function toToken(r: Row): ApiToken {
   };
 }
 
-/** Checks a token spec; returns the trimmed name and de-duplicated scope. */
-function validate(spec: NewToken): { name: string; cameraScope: string[] | null } {
+/** Checks a token spec; returns the trimmed name and de-duplicated scope (the same rules for every adapter). */
+export function validateToken(spec: NewToken): { name: string; cameraScope: string[] | null } {
   const name = spec.name.trim();
   if (!name || name.length > MAX_NAME) throw new StoreError('BAD_INPUT', `a token name must be 1 to ${MAX_NAME} characters`);
   if (!isRole(spec.role)) throw new StoreError('BAD_INPUT', `unknown role "${String(spec.role)}" (admin, operator or viewer)`);
@@ -71,20 +102,23 @@ function validate(spec: NewToken): { name: string; cameraScope: string[] | null 
   return { name, cameraScope: scope };
 }
 
-export class TokenStore {
+export class SqliteTokenStore implements TokenStore {
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new token and its secret, which is not stored and cannot be shown again. */
-  create(spec: NewToken): { token: ApiToken; secret: string } {
+  async create(spec: NewToken): Promise<{ token: ApiToken; secret: string }> {
+    return this.createNow(spec);
+  }
+
+  private createNow(spec: NewToken): { token: ApiToken; secret: string } {
     const secret = generateSecret();
     return { token: this.insert(spec, secret), secret };
   }
 
   private insert(spec: NewToken, secret: string): ApiToken {
-    const { name, cameraScope } = validate(spec);
+    const { name, cameraScope } = validateToken(spec);
     const row: Row = {
       id: generateTokenId(),
       name,
@@ -103,8 +137,7 @@ export class TokenStore {
     return toToken(row);
   }
 
-  /** The live token a secret belongs to, or undefined (unknown, revoked, or not a plausible secret). */
-  authenticate(secret: string): ApiToken | undefined {
+  async authenticate(secret: string): Promise<ApiToken | undefined> {
     if (!secret || secret.length > MAX_SECRET_LENGTH) return undefined;
     const r = this.db.prepare('SELECT * FROM api_tokens WHERE secret_hash = ?').get(hashSecret(secret)) as Row | undefined;
     if (!r || r.revoked_at !== null) return undefined;
@@ -116,41 +149,42 @@ export class TokenStore {
     return toToken(r);
   }
 
-  get(id: string): ApiToken | undefined {
+  async get(id: string): Promise<ApiToken | undefined> {
+    return this.getNow(id);
+  }
+
+  private getNow(id: string): ApiToken | undefined {
     const r = this.db.prepare('SELECT * FROM api_tokens WHERE id = ?').get(id) as Row | undefined;
     return r && toToken(r);
   }
 
-  /** Every token, revoked ones included, oldest first. */
-  list(): ApiToken[] {
+  async list(): Promise<ApiToken[]> {
     return (this.db.prepare('SELECT * FROM api_tokens ORDER BY created_at, id').all() as Row[]).map(toToken);
   }
 
-  /** True when a live token was revoked now; false when unknown or already revoked. */
-  revoke(id: string): boolean {
+  async revoke(id: string): Promise<boolean> {
     return this.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(this.now(), id).changes > 0;
   }
 
-  count(): number {
+  async count(): Promise<number> {
+    return this.countNow();
+  }
+
+  private countNow(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM api_tokens').get() as { n: number }).n;
   }
 
-  /**
-   * Makes sure the given secret is a live, unscoped admin token (BOOSTFACE_ADMIN_TOKEN): creates it, or reinstates
-   * it when it was revoked or changed (the environment says this secret is an admin).
-   */
-  ensureAdminSecret(secret: string, name: string): { token: ApiToken; outcome: 'created' | 'reinstated' | 'unchanged' } {
+  async ensureAdminSecret(secret: string, name: string): Promise<{ token: ApiToken; outcome: 'created' | 'reinstated' | 'unchanged' }> {
     return this.db.transaction(() => {
       const r = this.db.prepare('SELECT * FROM api_tokens WHERE secret_hash = ?').get(hashSecret(secret)) as Row | undefined;
       if (!r) return { token: this.insert({ name, role: 'admin' }, secret), outcome: 'created' as const };
       if (r.revoked_at === null && r.role === 'admin' && r.camera_scope === null) return { token: toToken(r), outcome: 'unchanged' as const };
       this.db.prepare("UPDATE api_tokens SET role = 'admin', camera_scope = NULL, revoked_at = NULL WHERE id = ?").run(r.id);
-      return { token: this.get(r.id)!, outcome: 'reinstated' as const };
+      return { token: this.getNow(r.id)!, outcome: 'reinstated' as const };
     }).immediate();
   }
 
-  /** Creates an admin token only when the store holds no token at all (first run); atomic across processes. */
-  createFirstAdmin(name: string): { token: ApiToken; secret: string } | undefined {
-    return this.db.transaction(() => (this.count() === 0 ? this.create({ name, role: 'admin' }) : undefined)).immediate();
+  async createFirstAdmin(name: string): Promise<{ token: ApiToken; secret: string } | undefined> {
+    return this.db.transaction(() => (this.countNow() === 0 ? this.createNow({ name, role: 'admin' }) : undefined)).immediate();
   }
 }

@@ -4,18 +4,18 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config.js';
 import { openStoreDb } from '../../store/store-db.js';
-import { TokenStore } from '../../store/token-store.js';
+import { SqliteTokenStore } from '../../store/token-store.js';
 import { ensureAdminToken, ENV_ADMIN_TOKEN_NAME } from './bootstrap.js';
 
 let dir: string;
 let db: ReturnType<typeof openStoreDb>;
-let store: TokenStore;
+let store: SqliteTokenStore;
 let lines: string[];
 const log = (l: string) => lines.push(l);
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-boot-'));
   db = openStoreDb(dir);
-  store = new TokenStore(db);
+  store = new SqliteTokenStore(db);
   lines = [];
 });
 afterEach(() => {
@@ -24,49 +24,49 @@ afterEach(() => {
 });
 
 describe('ensureAdminToken', () => {
-  it('prints a first-run admin secret once, and never again', () => {
-    const r = ensureAdminToken(store, {}, log);
+  it('prints a first-run admin secret once, and never again', async () => {
+    const r = await ensureAdminToken(store, {}, log);
     expect(r.source).toBe('first-run');
     const printed = lines.join('\n').match(/bf_[A-Za-z0-9_-]{43}/)?.[0];
     expect(printed).toBeDefined();
     expect(lines.join('\n')).toMatch(/only this once/);
     expect(lines.join('\n')).toMatch(/store it/i);
-    expect(store.authenticate(printed!)).toMatchObject({ role: 'admin' });
+    expect(await store.authenticate(printed!)).toMatchObject({ role: 'admin' });
 
     lines = [];
     // A restart (same store, new process): nothing is created or printed.
-    const again = ensureAdminToken(new TokenStore(db), {}, log);
+    const again = await ensureAdminToken(new SqliteTokenStore(db), {}, log);
     expect(again).toEqual({ source: 'existing' });
     expect(lines).toEqual([]);
-    expect(store.count()).toBe(1);
+    expect(await store.count()).toBe(1);
   });
 
-  it('makes BOOSTFACE_ADMIN_TOKEN a live admin token without printing it', () => {
+  it('makes BOOSTFACE_ADMIN_TOKEN a live admin token without printing it', async () => {
     const secret = 'test-admin-token-0123456789';
-    const r = ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: secret }, log);
+    const r = await ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: secret }, log);
     expect(r.source).toBe('env');
-    expect(store.authenticate(secret)).toMatchObject({ role: 'admin', name: ENV_ADMIN_TOKEN_NAME, cameraScope: null });
+    expect(await store.authenticate(secret)).toMatchObject({ role: 'admin', name: ENV_ADMIN_TOKEN_NAME, cameraScope: null });
     expect(lines.join('\n')).not.toContain(secret);
     // Idempotent across restarts; reinstated when revoked.
-    ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: secret }, log);
-    expect(store.count()).toBe(1);
-    store.revoke(store.list()[0].id);
+    await ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: secret }, log);
+    expect(await store.count()).toBe(1);
+    await store.revoke((await store.list())[0].id);
     lines = [];
-    ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: secret }, log);
-    expect(store.authenticate(secret)).toBeDefined();
+    await ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: secret }, log);
+    expect(await store.authenticate(secret)).toBeDefined();
     expect(lines.join('\n')).toMatch(/reinstated/);
   });
 
-  it('with BOOSTFACE_ADMIN_TOKEN set, creates no first-run token', () => {
-    ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'x'.repeat(16) }, log);
-    expect(store.list().map((t) => t.name)).toEqual([ENV_ADMIN_TOKEN_NAME]);
+  it('with BOOSTFACE_ADMIN_TOKEN set, creates no first-run token', async () => {
+    await ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'x'.repeat(16) }, log);
+    expect((await store.list()).map((t) => t.name)).toEqual([ENV_ADMIN_TOKEN_NAME]);
     expect(lines.join('\n')).not.toMatch(/bf_/);
   });
 
-  it('refuses a weak or unusable BOOSTFACE_ADMIN_TOKEN with a clear error, creating nothing', () => {
-    expect(() => ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'short' }, log)).toThrow(ConfigError);
-    expect(() => ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'short' }, log)).toThrow(/at least 16/);
-    expect(() => ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'has spaces in the middle' }, log)).toThrow(/printable ASCII without spaces/);
-    expect(store.count()).toBe(0);
+  it('refuses a weak or unusable BOOSTFACE_ADMIN_TOKEN with a clear error, creating nothing', async () => {
+    await expect(ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'short' }, log)).rejects.toThrow(ConfigError);
+    await expect(ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'short' }, log)).rejects.toThrow(/at least 16/);
+    await expect(ensureAdminToken(store, { BOOSTFACE_ADMIN_TOKEN: 'has spaces in the middle' }, log)).rejects.toThrow(/printable ASCII without spaces/);
+    expect(await store.count()).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ export type BootstrapResult =
   /** Tokens already exist and no BOOSTFACE_ADMIN_TOKEN: nothing to do. */
   | { source: 'existing' };
 
-export function ensureAdminToken(store: TokenStore, env: NodeJS.ProcessEnv, log: (line: string) => void): BootstrapResult {
+export async function ensureAdminToken(store: TokenStore, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<BootstrapResult> {
   const fromEnv = env.BOOSTFACE_ADMIN_TOKEN;
   if (fromEnv !== undefined && fromEnv !== '') {
     if (fromEnv.length < MIN_SECRET_LENGTH) throw new ConfigError(`BOOSTFACE_ADMIN_TOKEN is too weak: use at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -base64 32\`)`);
@@ -24,12 +24,12 @@ export function ensureAdminToken(store: TokenStore, env: NodeJS.ProcessEnv, log:
     if (fromEnv.length > MAX_SECRET_LENGTH || !readCredential({ token: fromEnv }).ok || fromEnv.trim() !== fromEnv) {
       throw new ConfigError(`BOOSTFACE_ADMIN_TOKEN must be printable ASCII without spaces, at most ${MAX_SECRET_LENGTH} characters`);
     }
-    const { token, outcome } = store.ensureAdminSecret(fromEnv, ENV_ADMIN_TOKEN_NAME);
+    const { token, outcome } = await store.ensureAdminSecret(fromEnv, ENV_ADMIN_TOKEN_NAME);
     if (outcome === 'created') log(`api: admin token ${token.id} created from BOOSTFACE_ADMIN_TOKEN`);
     if (outcome === 'reinstated') log(`api: admin token ${token.id} from BOOSTFACE_ADMIN_TOKEN was revoked or changed; reinstated as admin (unset the variable to keep it revoked)`);
     return { source: 'env', token };
   }
-  const first = store.createFirstAdmin(FIRST_RUN_TOKEN_NAME);
+  const first = await store.createFirstAdmin(FIRST_RUN_TOKEN_NAME);
   if (!first) return { source: 'existing' };
   log(`api: created the first admin API token (${first.token.id}). Its secret is shown only this once:`);
   log(`  ${first.secret}`);

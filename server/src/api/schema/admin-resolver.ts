@@ -28,9 +28,9 @@ export class AdminResolver {
   }
 
   @Query(() => [ApiToken])
-  apiTokens(@Ctx() ctx: ApiContext): ApiToken[] {
+  async apiTokens(@Ctx() ctx: ApiContext): Promise<ApiToken[]> {
     ctx.require('tokens.admin');
-    return ctx.services.tokens.list().map(toToken);
+    return (await ctx.services.tokens.list()).map(toToken);
   }
 
   @Mutation(() => CreatedApiToken, { description: 'A new token; its secret is returned only here.' })
@@ -43,7 +43,7 @@ export class AdminResolver {
     const p = ctx.require('tokens.admin');
     if (!isRole(role)) throw apiError('BAD_USER_INPUT', `unknown role ${role}`);
     return ctx.audited('token.create', name, { role, cameraScope }, async () => {
-      const { token, secret } = ctx.services.tokens.create({ name, role, cameraScope: cameraScope ?? null, createdBy: p.tokenId });
+      const { token, secret } = await ctx.services.tokens.create({ name, role, cameraScope: cameraScope ?? null, createdBy: p.tokenId });
       return { token: toToken(token), secret };
     });
   }
@@ -52,15 +52,16 @@ export class AdminResolver {
   async revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<boolean> {
     ctx.require('tokens.admin');
     return ctx.audited('token.revoke', id, {}, async () => {
-      if (!ctx.services.tokens.get(id)) throw apiError('NOT_FOUND', `no token ${id}`);
-      const revoked = ctx.services.tokens.revoke(id);
+      if (!(await ctx.services.tokens.get(id))) throw apiError('NOT_FOUND', `no token ${id}`);
+      // The store tells the other processes sharing it, which close their sockets of this token too.
+      const revoked = await ctx.services.tokens.revoke(id);
       ctx.services.closeSockets(id, REVOKED_CLOSE_CODE, 'token revoked');
       return revoked;
     });
   }
 
   @Query(() => AuditConnection, { description: 'Who did what and when: searches, enrollments, deletions, merges, token changes, camera and wall changes.' })
-  auditLog(
+  async auditLog(
     @Ctx() ctx: ApiContext,
     @Arg('actions', () => [String], { nullable: true }) actions?: string[],
     @Arg('actorId', () => ID, { nullable: true }) actorId?: string,
@@ -68,9 +69,9 @@ export class AdminResolver {
     @Arg('to', () => DateTime, { nullable: true }) to?: Date,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
-  ): AuditConnection {
+  ): Promise<AuditConnection> {
     ctx.require('audit.read');
-    const page = ctx.services.audit.query({ actions: actions ?? undefined, actorId: actorId ?? undefined, from: from?.getTime(), to: to?.getTime(), first: first ?? 50, after: after ?? undefined });
+    const page = await ctx.services.audit.query({ actions: actions ?? undefined, actorId: actorId ?? undefined, from: from?.getTime(), to: to?.getTime(), first: first ?? 50, after: after ?? undefined });
     return {
       nodes: page.items.map((e) => ({ ...e, id: String(e.seq), at: new Date(e.at) })),
       endCursor: page.endCursor,

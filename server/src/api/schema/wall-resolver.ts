@@ -37,12 +37,12 @@ function toAlert(a: DomainAlert, ctx: ApiContext): Alert {
 }
 
 /** Apply a wall operation and tell every operator (all replicas) about the new state. */
-function change(ctx: ApiContext, op: WallOp, expectedVersion: number | undefined): Wall {
+async function change(ctx: ApiContext, op: WallOp, expectedVersion: number | undefined): Promise<Wall> {
   const p = ctx.require('wall.write');
   const state = ctx.services.wall.apply(op, p.name, expectedVersion ?? undefined);
   const message = { state, operators: ctx.services.presence.list() };
   ctx.services.live.bus.publish('wall', message);
-  ctx.services.audit.append({ actor: p, action: `wall.${op.op}`, target: undefined, details: op, outcome: 'ok' });
+  await ctx.services.audit.append({ actor: p, action: `wall.${op.op}`, target: undefined, details: op, outcome: 'ok' });
   return toWall(message);
 }
 
@@ -55,23 +55,23 @@ export class WallResolver {
   }
 
   @Mutation(() => Wall, { description: 'Grid size and (optionally) the camera of each tile.' })
-  setWallLayout(@Arg('layout', () => WallLayoutInput) layout: WallLayoutInput, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+  setWallLayout(@Arg('layout', () => WallLayoutInput) layout: WallLayoutInput, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Promise<Wall> {
     return change(ctx, { op: 'layout', grid: layout.grid, tiles: layout.tiles ?? undefined }, expectedVersion);
   }
 
   @Mutation(() => Wall)
-  assignWallTile(@Arg('tile', () => Int) tile: number, @Arg('cameraId', () => ID, { nullable: true }) cameraId: string | null, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+  assignWallTile(@Arg('tile', () => Int) tile: number, @Arg('cameraId', () => ID, { nullable: true }) cameraId: string | null, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Promise<Wall> {
     if (cameraId && !ctx.services.live.cameras.get(cameraId)) throw apiError('NOT_FOUND', `no camera ${cameraId}`);
     return change(ctx, { op: 'assign', tile, cameraId: cameraId ?? null }, expectedVersion);
   }
 
   @Mutation(() => Wall)
-  pinWallTile(@Arg('tile', () => Int) tile: number, @Arg('pinned', () => Boolean) pinned: boolean, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+  pinWallTile(@Arg('tile', () => Int) tile: number, @Arg('pinned', () => Boolean) pinned: boolean, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Promise<Wall> {
     return change(ctx, { op: 'pin', tile, pinned }, expectedVersion);
   }
 
   @Mutation(() => Wall, { description: 'Focus one tile for everyone (null: none).' })
-  focusWallTile(@Arg('tile', () => Int, { nullable: true }) tile: number | null, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Wall {
+  focusWallTile(@Arg('tile', () => Int, { nullable: true }) tile: number | null, @Ctx() ctx: ApiContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number): Promise<Wall> {
     return change(ctx, { op: 'focus', tile: tile ?? null }, expectedVersion);
   }
 
@@ -103,13 +103,13 @@ export class WallResolver {
   }
 
   @Mutation(() => Alert, { description: 'Acknowledge an alert (the first acknowledgement stands); every operator sees who did.' })
-  acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Alert {
+  async acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<Alert> {
     const found = ctx.services.alerts.get(id);
     if (!found) throw apiError('NOT_FOUND', `no alert ${id}`);
     const p = ctx.require('alerts.ack', found.cameraId);
     const alert = ctx.services.alerts.acknowledge(id, p.name);
     ctx.services.live.bus.publish('alerts', alert);
-    ctx.services.audit.append({ actor: p, action: 'alert.acknowledge', target: id, outcome: 'ok' });
+    await ctx.services.audit.append({ actor: p, action: 'alert.acknowledge', target: id, outcome: 'ok' });
     return toAlert(alert, ctx);
   }
 

@@ -1,0 +1,135 @@
+/**
+ * The shared API records against a real redis-server: the token store (the TokenStore contract, as SQLite;
+ * revocation notices reaching another process' store; replicas racing to apply the same BOOSTFACE_ADMIN_TOKEN) and
+ * the audit log (the AuditLog contract; entries of several processes in one order; the cap).
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { auditLogContract } from '../src/store/audit-log-contract.js';
+import { RedisAuditLog } from '../src/store/redis-audit-log.js';
+import { RedisTokenStore } from '../src/store/redis-token-store.js';
+import { tokenStoreContract } from '../src/store/token-store-contract.js';
+import { startRedisServer } from './redis-server.js';
+
+const started = await startRedisServer();
+const server = started.server;
+if (started.skipReason) console.warn(`redis API store tests skipped: ${started.skipReason}`);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function connect(): Promise<Redis> {
+  const redis = new Redis(server!.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  return redis;
+}
+
+/** Every subject gets a prefix of its own: an empty store on the one server. */
+const freshPrefix = () => `t${randomBytes(6).toString('hex')}`;
+
+/** Every key under a prefix with its whole content, as text. */
+async function dump(redis: Redis, prefix: string): Promise<string> {
+  const out: string[] = [];
+  for (const key of (await redis.keys(`${prefix}:*`)).sort()) {
+    const type = await redis.type(key);
+    const value = type === 'hash' ? await redis.hgetall(key) : type === 'stream' ? await redis.xrange(key, '-', '+') : await redis.get(key);
+    out.push(key, JSON.stringify(value));
+  }
+  return out.join('\n');
+}
+
+if (server) {
+  tokenStoreContract('redis', async (now) => {
+    const redis = await connect();
+    const prefix = freshPrefix();
+    const store = new RedisTokenStore(redis, prefix, now);
+    return {
+      store,
+      stored: () => dump(redis, prefix),
+      demote: async (id) => {
+        const record = JSON.parse((await redis.hget(`${prefix}:tokens`, id))!) as Record<string, unknown>;
+        await redis.hset(`${prefix}:tokens`, id, JSON.stringify({ ...record, role: 'viewer', cameraScope: ['c'] }));
+      },
+      cleanup: async () => {
+        await store.close();
+        redis.disconnect();
+      },
+    };
+  });
+
+  describe('RedisTokenStore across processes', () => {
+    it('tells every store sharing the prefix about a revocation, and only about real ones', async () => {
+      const [r1, r2] = [await connect(), await connect()];
+      const prefix = freshPrefix();
+      const [one, two] = [new RedisTokenStore(r1, prefix), new RedisTokenStore(r2, prefix)];
+      const heard: string[] = [];
+      two.onRevoked((id) => heard.push(id));
+      await new Promise((r) => setTimeout(r, 200)); // the subscription is made
+      const { token, secret } = await one.create({ name: 'kiosk', role: 'viewer' });
+      expect((await two.authenticate(secret))?.id).toBe(token.id);
+      expect(await one.revoke(token.id)).toBe(true);
+      expect(await one.revoke(token.id)).toBe(false);
+      await expect.poll(() => heard, { timeout: 2000 }).toEqual([token.id]);
+      expect(await two.authenticate(secret)).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toEqual([token.id]);
+      await Promise.all([one.close(), two.close()]);
+      r1.disconnect();
+      r2.disconnect();
+    });
+
+    it('applies one BOOSTFACE_ADMIN_TOKEN once when replicas start together, and a first admin only once', async () => {
+      const redis = [await connect(), await connect(), await connect()];
+      const prefix = freshPrefix();
+      const stores = redis.map((r) => new RedisTokenStore(r, prefix));
+      const results = await Promise.all(stores.map((s) => s.ensureAdminSecret('the-same-admin-secret', 'env')));
+      expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
+      expect(new Set(results.map((r) => r.token.id)).size).toBe(1);
+      expect(await stores[0].count()).toBe(1);
+
+      const other = freshPrefix();
+      const firsts = await Promise.all(redis.map((r) => new RedisTokenStore(r, other).createFirstAdmin('first')));
+      expect(firsts.filter(Boolean)).toHaveLength(1);
+      for (const r of redis) r.disconnect();
+    });
+
+    it('fails closed with UNAVAILABLE when Redis is unreachable', async () => {
+      const redis = await connect();
+      const store = new RedisTokenStore(redis, freshPrefix());
+      redis.disconnect();
+      await expect(store.authenticate('bf_whatever-secret-value')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    });
+  });
+
+  auditLogContract('redis', async (now) => {
+    const redis = await connect();
+    const prefix = freshPrefix();
+    return { log: new RedisAuditLog(redis, prefix, { now }), stored: () => dump(redis, prefix), cleanup: async () => void redis.disconnect() };
+  });
+
+  describe('RedisAuditLog across processes', () => {
+    it('keeps the entries of every process in one order, stamped by Redis, and caps its length', async () => {
+      const [r1, r2] = [await connect(), await connect()];
+      const prefix = freshPrefix();
+      const [one, two] = [new RedisAuditLog(r1, prefix, { cap: 10 }), new RedisAuditLog(r2, prefix, { cap: 10 })];
+      const before = Date.now();
+      for (let i = 0; i < 300; i++) await (i % 2 ? two : one).append({ actor: null, action: 'a', target: `t${i}`, outcome: 'ok' });
+      const page = await two.query({ first: 500 });
+      // MAXLEN ~ trims whole nodes of the stream: at most a node more than the cap is kept, newest first.
+      expect(page.items.length).toBeGreaterThanOrEqual(10);
+      expect(page.items.length).toBeLessThan(300);
+      expect(page.items.slice(0, 3).map((e) => e.target)).toEqual(['t299', 't298', 't297']);
+      expect(page.items.every((e) => e.at >= before - 1000 && e.at <= Date.now() + 1000)).toBe(true);
+      const seqs = page.items.map((e) => e.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+      r1.disconnect();
+      r2.disconnect();
+    });
+  });
+} else {
+  describe.skip(`redis API stores (${started.skipReason})`, () => {
+    it('needs redis-server', () => {});
+  });
+}
