@@ -3,14 +3,13 @@
  * revocation notices reaching another process' store; replicas racing to apply the same BOOSTFACE_ADMIN_TOKEN) and
  * the audit log (the AuditLog contract; entries of several processes in one order; the cap).
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditLogContract } from '../src/store/audit-log-contract.js';
 import { RedisAuditLog } from '../src/store/redis-audit-log.js';
 import { RedisTokenStore } from '../src/store/redis-token-store.js';
 import { tokenStoreContract } from '../src/store/token-store-contract.js';
-import { startRedisServer } from './redis-server.js';
+import { connectRedis, freshPrefix, startRedisServer } from './redis-server.js';
 
 const started = await startRedisServer();
 const server = started.server;
@@ -20,14 +19,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function connect(): Promise<Redis> {
-  const redis = new Redis(server!.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  return redis;
-}
-
-/** Every subject gets a prefix of its own: an empty store on the one server. */
-const freshPrefix = () => `t${randomBytes(6).toString('hex')}`;
+const connect = () => connectRedis(server!.url);
 
 /** Every key under a prefix with its whole content, as text. */
 async function dump(redis: Redis, prefix: string): Promise<string> {

@@ -3,7 +3,6 @@
  * CameraRepository contract, insert-if-free, change notifications across connections) and the lease table (the
  * LeaseStore contract).
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCameraConfig } from '../src/cameras/camera-config.js';
@@ -11,7 +10,7 @@ import { cameraRepositoryContract } from '../src/cameras/camera-repository-contr
 import { leaseStoreContract } from '../src/cameras/lease-store-contract.js';
 import { RedisLeaseStore } from '../src/store/redis-camera-leases.js';
 import { RedisCameraRepository } from '../src/store/redis-camera-repository.js';
-import { startRedisServer } from './redis-server.js';
+import { connectRedis, freshPrefix, startRedisServer } from './redis-server.js';
 
 const started = await startRedisServer();
 const server = started.server;
@@ -21,14 +20,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function connect(): Promise<Redis> {
-  const redis = new Redis(server!.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  return redis;
-}
-
-/** Every subject gets a prefix of its own: an empty store on the one server. */
-const freshPrefix = () => `t${randomBytes(6).toString('hex')}`;
+const connect = () => connectRedis(server!.url);
 
 if (server) {
   cameraRepositoryContract('redis', async () => {

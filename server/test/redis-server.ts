@@ -10,6 +10,7 @@
  *
  * The binary is `redis-server` on PATH, or BOOSTFACE_REDIS_SERVER.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -189,3 +190,13 @@ export async function startRedisServer(): Promise<StartResult> {
   };
   return { server };
 }
+
+/** A client of a test server that fails at once rather than queueing while Redis is away. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  return redis;
+}
+
+/** A key prefix of its own for every subject: an empty store on the one server. */
+export const freshPrefix = () => `t${randomBytes(6).toString('hex')}`;
