@@ -16,6 +16,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { BusTracks } from './api/bus-tracks.js';
+import { SharedWallPresence } from './api/shared-wall-presence.js';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import type { EventBus } from './bus/event-bus.js';
@@ -49,6 +50,7 @@ import { RedisCameraRepository } from './store/redis-camera-repository.js';
 import { RedisAuditLog } from './store/redis-audit-log.js';
 import { RedisLeaseStore } from './store/redis-camera-leases.js';
 import { RedisTokenStore } from './store/redis-token-store.js';
+import { RedisWallStore } from './store/redis-wall-store.js';
 import { SightingStore } from './store/sighting-store.js';
 import { SnapshotStore } from './store/snapshot-store.js';
 import { SqliteCameraRepository } from './store/sqlite-camera-repository.js';
@@ -193,6 +195,10 @@ export interface Cluster {
   tokens: RedisTokenStore;
   /** The audit log of every process, in one order. */
   audit: RedisAuditLog;
+  /** The operators' wall, one for every API process. */
+  wall: RedisWallStore;
+  /** Who watches the wall through any API process; `onChange` republishes the wall (one per API server). */
+  wallPresence(onChange: () => void): SharedWallPresence;
   leaseTtlMs: number;
   /** This process' worker id: host, pid and a random part (a restarted worker is a new one). */
   workerId: string;
@@ -228,6 +234,8 @@ export async function openCluster(env: NodeJS.ProcessEnv): Promise<Cluster> {
     leases: new RedisLeaseStore(redis, live.redisPrefix),
     tokens,
     audit: new RedisAuditLog(redis, live.redisPrefix),
+    wall: new RedisWallStore(redis, live.redisPrefix),
+    wallPresence: (onChange) => new SharedWallPresence(redis, live.redisPrefix, onChange),
     leaseTtlMs,
     workerId: `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     async close() {

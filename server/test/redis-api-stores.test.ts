@@ -1,14 +1,19 @@
 /**
  * The shared API records against a real redis-server: the token store (the TokenStore contract, as SQLite;
  * revocation notices reaching another process' store; replicas racing to apply the same BOOSTFACE_ADMIN_TOKEN) and
- * the audit log (the AuditLog contract; entries of several processes in one order; the cap).
+ * the audit log (the AuditLog contract; entries of several processes in one order; the cap); the shared wall (the
+ * WallStore contract, every store of a test on a connection of its own, as replicas have) and who watches it from
+ * which process (SharedWallPresence).
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditLogContract } from '../src/store/audit-log-contract.js';
+import { SharedWallPresence } from '../src/api/shared-wall-presence.js';
 import { RedisAuditLog } from '../src/store/redis-audit-log.js';
 import { RedisTokenStore } from '../src/store/redis-token-store.js';
+import { RedisWallStore } from '../src/store/redis-wall-store.js';
 import { tokenStoreContract } from '../src/store/token-store-contract.js';
+import { wallStoreContract } from '../src/store/wall-store-contract.js';
 import { connectRedis, freshPrefix, startRedisServer } from './redis-server.js';
 
 const started = await startRedisServer();
@@ -118,6 +123,87 @@ if (server) {
       expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
       r1.disconnect();
       r2.disconnect();
+    });
+  });
+
+  wallStoreContract('redis', async () => {
+    const prefix = freshPrefix();
+    const connections = [await connect()];
+    return {
+      store: new RedisWallStore(connections[0], prefix),
+      other: async () => {
+        const redis = await connect();
+        connections.push(redis);
+        return new RedisWallStore(redis, prefix);
+      },
+      cleanup: async () => {
+        for (const r of connections) r.disconnect();
+      },
+    };
+  });
+
+  describe('RedisWallStore', () => {
+    it('keeps the wall as one JSON document with its version, and fails with UNAVAILABLE when Redis is unreachable', async () => {
+      const redis = await connect();
+      const prefix = freshPrefix();
+      const store = new RedisWallStore(redis, prefix);
+      const s = await store.apply({ op: 'assign', tile: 2, cameraId: 'cam' }, 'alice', 0, 42);
+      expect(JSON.parse((await redis.get(`${prefix}:wall`))!)).toEqual(s);
+      expect(s).toMatchObject({ version: 1, updatedAt: 42, updatedBy: 'alice' });
+      await redis.set(`${prefix}:wall`, '{not json');
+      await expect(store.get()).rejects.toMatchObject({ code: 'CORRUPT_STORE' });
+      redis.disconnect();
+      await expect(store.get()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(store.apply({ op: 'focus', tile: null }, 'alice')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    });
+  });
+
+  describe('SharedWallPresence', () => {
+    const alice = { tokenId: 'tok_a', name: 'alice', role: 'operator' };
+    const bob = { tokenId: 'tok_b', name: 'bob', role: 'admin' };
+
+    it('lists the operators of every process, a token once, written before each change is announced', async () => {
+      const [r1, r2] = [await connect(), await connect()];
+      const prefix = freshPrefix();
+      const seenByTwo: string[][] = [];
+      let two: SharedWallPresence | undefined = undefined;
+      const one = new SharedWallPresence(r1, prefix, () => void two!.list().then((l) => seenByTwo.push(l.map((e) => e.name))));
+      two = new SharedWallPresence(r2, prefix, () => undefined);
+      const aliceOnOne = one.join(alice, 10);
+      await expect.poll(() => seenByTwo).toEqual([['alice']]);
+      const bobOnTwo = two.join(bob, 20);
+      const aliceOnTwo = two.join(alice, 30);
+      await expect.poll(async () => (await one.list()).map((e) => [e.name, e.since])).toEqual([
+        ['alice', 10],
+        ['bob', 20],
+      ]);
+      aliceOnOne();
+      await expect.poll(() => seenByTwo.length).toBe(2);
+      expect(seenByTwo[1]).toEqual(['bob', 'alice']); // alice still watches through process two, since she joined there
+      aliceOnTwo();
+      bobOnTwo();
+      await expect.poll(async () => (await one.list()).length).toBe(0);
+      await Promise.all([one.close(), two.close()]);
+      expect(await r1.keys(`${prefix}:*`)).toEqual([]);
+      r1.disconnect();
+      r2.disconnect();
+    });
+
+    it('drops the operators of a process that stopped refreshing once its key expires, and keeps a live one listed', async () => {
+      const [r1, r2] = [await connect(), await connect()];
+      const prefix = freshPrefix();
+      const crashed = new SharedWallPresence(r1, prefix, () => undefined, { ttlMs: 300, refreshMs: 60_000, processId: 'crashed' });
+      const live = new SharedWallPresence(r2, prefix, () => undefined, { ttlMs: 300, refreshMs: 100, processId: 'live' });
+      crashed.join(alice, 1);
+      live.join(bob, 2);
+      const r3 = await connect();
+      const reader = new SharedWallPresence(r3, prefix, () => undefined);
+      await expect.poll(async () => (await reader.list()).map((e) => e.name)).toEqual(['alice', 'bob']);
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await reader.list()).map((e) => e.name)).toEqual(['bob']);
+      expect(await r1.smembers(`${prefix}:wall:presence`)).toEqual(['live']);
+      await Promise.all([crashed.close(), live.close(), reader.close()]);
+      for (const r of [r1, r2, r3]) r.disconnect();
     });
   });
 } else {

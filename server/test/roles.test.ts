@@ -4,7 +4,9 @@
  * worker; clients of both API replicas receive its track events; killing that worker (SIGKILL) moves the camera to
  * the other worker within the lease bound; an identity enrolled before is still there. API tokens are shared: one
  * created through replica 1 works on replica 2, and revoking it on replica 2 closes its socket on replica 1 (4403) and
- * refuses its media link there; both show one audit log. The refusals of api/worker on the single-process backends are checked too.
+ * refuses its media link there; both show one audit log. The wall is one: an edit through replica 1 reaches a wall query and a
+ * wall subscription on replica 2, an operator watching through replica 2 is listed on replica 1, and of two edits with
+ * the same expectedVersion through the two replicas exactly one applies (the other: CONFLICT). The refusals of api/worker on the single-process backends are checked too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -303,6 +305,44 @@ run('process roles: two workers and two API replicas over Redis and Milvus', () 
     const audits = await Promise.all([a1, a2].map((a) => gql<{ auditLog: { nodes: { action: string; target: string }[] } }>(a.url, ADMIN_SECRET, Q2)));
     expect(audits[0].data!.auditLog).toEqual(audits[1].data!.auditLog);
     expect(audits[0].data!.auditLog.nodes.map((n) => `${n.action} ${n.target}`)).toEqual([`token.revoke ${token.id}`, 'token.create kiosk', 'camera.add stage', 'identity.enroll barack_obama']);
+  }, 60_000);
+
+  it('shares the wall: an edit on replica 1 reaches replica 2, presence spans replicas, racing edits: one wins', async () => {
+    const made = await gql<{ createApiToken: { secret: string } }>(a1.url, ADMIN_SECRET, 'mutation{createApiToken(name:"wall-op",role:OPERATOR){secret}}');
+    const op = made.data!.createApiToken.secret;
+    type W = { version: number; pinned: number[]; focused: number | null; updatedBy: string | null; operators: { name: string }[] };
+    const wallOf = async (a: Proc) => (await gql<{ wall: W }>(a.url, op, '{wall{version pinned focused updatedBy operators{name}}}')).data!.wall;
+    const client = wsClient(a2.url, op);
+    clients.push(client);
+    const watching = collect<{ wall: W }>(client, 'subscription{wall{version pinned focused updatedBy operators{name}}}', {}, (evs) => evs.some((e) => e.wall.pinned.includes(3)), 20_000);
+    // The operator watching through replica 2 is listed on replica 1.
+    await until('the operator of replica 2 on the wall of replica 1', async () => ((await wallOf(a1)).operators.some((o) => o.name === 'wall-op') ? true : undefined), 5000, 100);
+    const before = (await wallOf(a2)).version;
+    const pinned = await gql<{ pinWallTile: { version: number; updatedBy: string } }>(a1.url, op, 'mutation($v:Int){pinWallTile(tile:3,pinned:true,expectedVersion:$v){version updatedBy}}', { v: before });
+    expect(pinned.errors).toBeUndefined();
+    expect(pinned.data!.pinWallTile).toEqual({ version: before + 1, updatedBy: 'wall-op' });
+    const got = await watching.done;
+    expect(got.error).toBeUndefined();
+    expect(got.events[0].wall).toMatchObject({ version: before, operators: [{ name: 'wall-op' }] });
+    expect(got.events.at(-1)!.wall).toMatchObject({ version: before + 1, pinned: [3], updatedBy: 'wall-op' });
+    expect(await wallOf(a2)).toMatchObject({ version: before + 1, pinned: [3], updatedBy: 'wall-op' });
+    // Unsubscribed: gone from the list on both replicas.
+    await until('the operator gone from replica 1', async () => ((await wallOf(a1)).operators.length === 0 ? true : undefined), 5000, 100);
+
+    // Edits through both replicas against the same version: exactly one applies, the other gets CONFLICT.
+    for (let round = 0; round < 3; round++) {
+      const v = (await wallOf(a1)).version;
+      const race = await Promise.all(
+        [a1, a2].map((a, i) => gql<{ focusWallTile: { version: number; focused: number } }>(a.url, op, 'mutation($v:Int,$t:Int){focusWallTile(tile:$t,expectedVersion:$v){version focused}}', { v, t: i })),
+      );
+      const won = race.filter((r) => !r.errors);
+      expect(won, JSON.stringify(race)).toHaveLength(1);
+      expect(race.flatMap(codes)).toEqual(['CONFLICT']);
+      expect(won[0].data!.focusWallTile.version).toBe(v + 1);
+      const walls = await Promise.all([wallOf(a1), wallOf(a2)]);
+      expect(walls[0]).toEqual(walls[1]);
+      expect(walls[0]).toMatchObject({ version: v + 1, focused: won[0].data!.focusWallTile.focused });
+    }
   }, 60_000);
 
   it('a worker and an API replica shut down cleanly on SIGTERM (leases released at once)', async () => {

@@ -17,7 +17,7 @@ import type { MediaSigner, MediaUrls } from './media-urls.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import { createEventStream, SLOW_SUBSCRIBER_CLOSE_CODE } from './subscription-stream.js';
-import type { WallPresence } from './wall-presence.js';
+import type { Presence } from './wall-presence.js';
 
 export interface ApiConfig {
   policy: PolicyOptions;
@@ -34,7 +34,7 @@ export interface ApiServices {
   audit: AuditLog;
   alerts: AlertStore;
   wall: WallStore;
-  presence: WallPresence;
+  presence: Presence;
   signer: MediaSigner;
   rateLimiter: RateLimiter;
   metrics: Metrics;

@@ -24,7 +24,7 @@ import { AlertRules } from '../recognition/alert-rules.js';
 import { AlertStore } from '../store/alert-store.js';
 import { SqliteAuditLog, type AuditLog } from '../store/audit-log.js';
 import { SqliteTokenStore, type TokenStore } from '../store/token-store.js';
-import { WallStore } from '../store/wall-store.js';
+import { SqliteWallStore, type WallStore } from '../store/wall-store.js';
 import { ensureAdminToken } from './auth/bootstrap.js';
 import { DEFAULT_POLICY, principalOf, type Principal } from './auth/policy.js';
 import { readCredential } from './auth/tokens.js';
@@ -42,7 +42,7 @@ import { RateLimiter } from './rate-limit.js';
 import { REVOKED_CLOSE_CODE } from './schema/admin-resolver.js';
 import { boostfaceSchema } from './schema/build-schema.js';
 import { sharedSubscribe } from './shared-execution.js';
-import { WallPresence } from './wall-presence.js';
+import { WallPresence, type Presence } from './wall-presence.js';
 import { serveGraphqlWs, type ViewerSigner } from './ws-transport.js';
 
 export interface ApiServerOptions {
@@ -60,8 +60,12 @@ export interface ApiServerOptions {
   config?: Partial<ApiConfig>;
   /** What /readyz reports (default all). */
   role?: Role;
-  /** API tokens and the audit log shared with the other processes of a deployment (Redis); default the data directory's store. */
-  shared?: { tokens: TokenStore; audit: AuditLog };
+  /**
+   * API tokens, the audit log, the wall and who watches it, shared with the other processes of a deployment (Redis);
+   * default the data directory's store and this process' operators. `presence` is made with the function that
+   * republishes the wall when it changes.
+   */
+  shared?: { tokens: TokenStore; audit: AuditLog; wall: WallStore; presence(onChange: () => void): Presence };
 }
 
 export interface ApiServer {
@@ -85,7 +89,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   await ensureAdminToken(tokens, env, adminBootstrapLog(logger));
   const audit: AuditLog = o.shared?.audit ?? new SqliteAuditLog(core.db);
   const alerts = new AlertStore(core.db);
-  const wall = new WallStore(core.db);
+  const wall: WallStore = o.shared?.wall ?? new SqliteWallStore(core.db);
   const alertRules = new AlertRules(
     live.bus,
     core.gallery,
@@ -93,7 +97,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     { unknownAfterMs: settings.alertUnknownMs, unknownCameras: settings.alertUnknownCameras },
     log,
   );
-  const presence = new WallPresence(() => live.bus.publish('wall', { state: wall.get(), operators: presence.list() }));
+  // Someone joined or left: everyone watching (every replica, through the bus) gets the wall with the new list.
+  const republish = () => {
+    void Promise.all([wall.get(), presence.list()])
+      .then(([state, operators]) => live.bus.publish('wall', { state, operators }))
+      .catch((err: unknown) => log(`wall presence not announced: ${(err as Error).message}`));
+  };
+  const presence: Presence = o.shared ? o.shared.presence(republish) : new WallPresence(republish);
   const config: ApiConfig = {
     policy: { ...DEFAULT_POLICY, operatorsMayEnroll: settings.operatorsMayEnroll, viewersMaySearch: settings.viewersMaySearch },
     images: DEFAULT_IMAGE_LIMITS,
@@ -267,6 +277,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       for (const set of sockets.values()) for (const s of set) s.close(1001, 'server shutting down');
       offRevoked();
       await apollo.stop();
+      await presence.close?.();
       alertRules.close();
       unobserve();
     },

@@ -95,7 +95,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     server =
       role === 'worker'
         ? await startProbeServer({ core, live, role, port, host })
-        : await startApiServer({ core, live, env, port, host, logger, role, webDir: env.BOOSTFACE_WEB_DIR || WEB_DIST, shared: cluster && { tokens: cluster.tokens, audit: cluster.audit } });
+        : await startApiServer({ core, live, env, port, host, logger, role, webDir: env.BOOSTFACE_WEB_DIR || WEB_DIST, shared: cluster && { tokens: cluster.tokens, audit: cluster.audit, wall: cluster.wall, presence: cluster.wallPresence } });
   } catch (err) {
     await live?.stop();
     await core.close();

@@ -3,6 +3,10 @@
  * operation applied in a transaction and bumps the version, so concurrent edits from several operators resolve
  * deterministically: operations apply in the order the server receives them, each to the latest state; a client that
  * passes `expectedVersion` (compare-and-set) gets a CONFLICT instead when someone else changed the wall first.
+ *
+ * WallStore is the port: SqliteWallStore keeps the wall in the data directory (one process), RedisWallStore
+ * (redis-wall-store.ts) shares it between the processes of a deployment. Both apply `applyWallOp`, the one place of
+ * the rules, and `checkExpectedVersion`; wall-store-contract.ts pins down what every adapter does.
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-db.js';
@@ -28,6 +32,27 @@ export type WallOp =
 
 const KEY = 'wall';
 const EMPTY: WallState = { version: 0, grid: 4, tiles: [null, null, null, null], pinned: [], focused: null, updatedAt: 0, updatedBy: null };
+
+/** The wall before anyone changed it (a fresh copy each time). */
+export const emptyWall = (): WallState => ({ ...EMPTY, tiles: [...EMPTY.tiles], pinned: [] });
+
+export interface WallStore {
+  get(): Promise<WallState>;
+  /** Apply one operation atomically; CONFLICT when `expectedVersion` is given and the wall moved on. */
+  apply(op: WallOp, by: string, expectedVersion?: number, now?: number): Promise<WallState>;
+}
+
+/** The compare-and-set check of every adapter: StoreError CONFLICT when the wall is not at the expected version. */
+export function checkExpectedVersion(cur: WallState, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && expectedVersion !== cur.version) {
+    throw new StoreError('CONFLICT', `the wall changed (version ${cur.version}, expected ${expectedVersion}); reload and retry`);
+  }
+}
+
+/** The next state of the wall after `op` by `by` at `now`: the version bumped by one. */
+export function nextWall(cur: WallState, op: WallOp, by: string, now: number): WallState {
+  return { ...applyWallOp(cur, op), version: cur.version + 1, updatedAt: now, updatedBy: by };
+}
 
 const bad = (m: string) => new StoreError('BAD_INPUT', m);
 
@@ -63,33 +88,35 @@ export function applyWallOp(s: WallState, o: WallOp): Omit<WallState, 'version' 
   }
 }
 
-export class WallStore {
+/** The wall in the data directory's SQLite store (one process). */
+export class SqliteWallStore implements WallStore {
   constructor(private readonly db: Database.Database) {}
 
-  get(): WallState {
-    const row = this.db.prepare('SELECT value, version, updated_at, updated_by FROM wall_state WHERE key = ?').get(KEY) as
-      | { value: string; version: number; updated_at: number; updated_by: string | null }
-      | undefined;
-    if (!row) return { ...EMPTY, tiles: [...EMPTY.tiles] };
-    return { ...JSON.parse(row.value), version: row.version, updatedAt: row.updated_at, updatedBy: row.updated_by };
+  async get(): Promise<WallState> {
+    return this.read();
   }
 
-  /** Apply one operation atomically; CONFLICT when `expectedVersion` is given and the wall moved on. */
-  apply(op: WallOp, by: string, expectedVersion?: number, now = Date.now()): WallState {
+  async apply(op: WallOp, by: string, expectedVersion?: number, now = Date.now()): Promise<WallState> {
     return this.db.transaction(() => {
-      const cur = this.get();
-      if (expectedVersion !== undefined && expectedVersion !== cur.version) {
-        throw new StoreError('CONFLICT', `the wall changed (version ${cur.version}, expected ${expectedVersion}); reload and retry`);
-      }
-      const next = applyWallOp(cur, op);
-      const version = cur.version + 1;
+      const cur = this.read();
+      checkExpectedVersion(cur, expectedVersion);
+      const next = nextWall(cur, op, by, now);
+      const { version, updatedAt, updatedBy, ...value } = next;
       this.db
         .prepare(
           `INSERT INTO wall_state (key, value, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
         )
-        .run(KEY, JSON.stringify(next), version, now, by);
-      return { ...next, version, updatedAt: now, updatedBy: by };
+        .run(KEY, JSON.stringify(value), version, updatedAt, updatedBy);
+      return next;
     })();
+  }
+
+  private read(): WallState {
+    const row = this.db.prepare('SELECT value, version, updated_at, updated_by FROM wall_state WHERE key = ?').get(KEY) as
+      | { value: string; version: number; updated_at: number; updated_by: string | null }
+      | undefined;
+    if (!row) return emptyWall();
+    return { ...JSON.parse(row.value), version: row.version, updatedAt: row.updated_at, updatedBy: row.updated_by };
   }
 }

@@ -39,19 +39,61 @@ function toAlert(a: DomainAlert, ctx: ApiContext): Alert {
 /** Apply a wall operation and tell every operator (all replicas) about the new state. */
 async function change(ctx: ApiContext, op: WallOp, expectedVersion: number | undefined): Promise<Wall> {
   const p = ctx.require('wall.write');
-  const state = ctx.services.wall.apply(op, p.name, expectedVersion ?? undefined);
-  const message = { state, operators: ctx.services.presence.list() };
+  const state = await ctx.services.wall.apply(op, p.name, expectedVersion ?? undefined);
+  const message = { state, operators: await ctx.services.presence.list() };
   ctx.services.live.bus.publish('wall', message);
   await ctx.services.audit.append({ actor: p, action: `wall.${op.op}`, target: undefined, details: op, outcome: 'ok' });
   return toWall(message);
 }
 
+/**
+ * The wall subscription's source: the wall now, then after every change, with who is watching. Written as an iterator
+ * rather than an async generator: a generator waiting for the next change would run its cleanup only after that
+ * change, so an operator who left would stay listed until someone edited the wall.
+ */
+function wallStream(ctx: ApiContext, who: { tokenId: string; name: string; role: string }): AsyncIterableIterator<WallMessage> {
+  const { presence, wall } = ctx.services;
+  const changes = ctx.subscribe('wall', () => true)[Symbol.asyncIterator]();
+  const leave = presence.join(who);
+  const done: IteratorResult<WallMessage> = { value: undefined, done: true };
+  let state: WallState | undefined;
+  let finished = false;
+  const finish = async () => {
+    if (finished) return done;
+    finished = true;
+    leave();
+    await changes.return?.();
+    return done;
+  };
+  const next = async (): Promise<IteratorResult<WallMessage>> => {
+    if (!state) {
+      state = await wall.get();
+      return { value: { state, operators: await presence.list() }, done: false };
+    }
+    const r = await changes.next();
+    if (r.done) return finish();
+    const m = r.value;
+    // Changes published by different replicas may arrive out of order: never go back to an older wall. For the same
+    // reason a list of operators spanning processes is read when delivered, not taken from the message.
+    if (m.state.version >= state.version) state = m.state;
+    return { value: { state, operators: presence.spansProcesses ? await presence.list() : m.operators }, done: false };
+  };
+  const it: AsyncIterableIterator<WallMessage> = {
+    next: () => (finished ? Promise.resolve(done) : next().catch((err: unknown) => finish().then(() => Promise.reject(err)))),
+    return: finish,
+    throw: (err: unknown) => finish().then(() => Promise.reject(err)),
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
+}
+
 @Resolver()
 export class WallResolver {
   @Query(() => Wall)
-  wall(@Ctx() ctx: ApiContext): Wall {
+  async wall(@Ctx() ctx: ApiContext): Promise<Wall> {
     ctx.require('wall.read');
-    return toWall({ state: ctx.services.wall.get(), operators: ctx.services.presence.list() });
+    const [state, operators] = await Promise.all([ctx.services.wall.get(), ctx.services.presence.list()]);
+    return toWall({ state, operators });
   }
 
   @Mutation(() => Wall, { description: 'Grid size and (optionally) the camera of each tile.' })
@@ -78,18 +120,9 @@ export class WallResolver {
   @Subscription(() => Wall, {
     name: 'wall',
     description: 'The shared wall now and after every change (layout, pins, focus, operators joining and leaving).',
-    subscribe: async function* ({ context }) {
+    subscribe: ({ context }) => {
       const ctx = context as ApiContext;
-      const p = ctx.require('wall.read');
-      const stream = ctx.subscribe('wall', () => true);
-      const leave = ctx.services.presence.join(p);
-      try {
-        yield { state: ctx.services.wall.get(), operators: ctx.services.presence.list() };
-        for await (const m of stream) yield m;
-      } finally {
-        leave();
-        await (stream as AsyncIterableIterator<unknown>).return?.();
-      }
+      return wallStream(ctx, ctx.require('wall.read'));
     },
   })
   wallChanged(@Root() m: WallMessage): Wall {
