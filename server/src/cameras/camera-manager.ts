@@ -9,6 +9,7 @@ import {
   parseCameraConfig,
   type CameraConfig,
 } from './camera-config.js';
+import { applyCameraPatch } from './camera-patch.js';
 import type { CameraRepository } from './camera-repository.js';
 import {
   FfmpegSource,
@@ -117,20 +118,9 @@ export class CameraManager {
    * changed; name and detectFps apply at once, enabled starts or stops it.
    */
   async update(id: string, patch: unknown): Promise<CameraStatus> {
-    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-      throw new CameraConfigError('config', 'expected an object');
-    }
-    const changes = patch as Record<string, unknown>;
-    if (changes.id !== undefined && changes.id !== id) throw new CameraConfigError('id', 'cannot be changed');
     return this.locked(id, async () => {
       const entry = this.requireEntry(id);
-      const merged: Record<string, unknown> = { ...entry.camera };
-      if (changes.url !== undefined && changes.url !== entry.camera.url && changes.kind === undefined) delete merged.kind;
-      for (const [key, value] of Object.entries(changes)) {
-        if (value === null) delete merged[key];
-        else merged[key] = value;
-      }
-      const camera = parseCameraConfig(merged);
+      const camera = applyCameraPatch(entry.camera, patch);
       await this.options.repository.put(camera);
       const previous = entry.camera;
       entry.camera = camera;
