@@ -5,7 +5,6 @@
  */
 import {
   CameraError,
-  CameraConfigError,
   parseCameraConfig,
   type CameraConfig,
 } from './camera-config.js';
