@@ -281,6 +281,7 @@ async function liveChild() {
   const { openCore, startLive } = await import(dist('main.js'));
   const { CameraPipeline } = await import(dist('recognition/camera-pipeline.js'));
   const shotCut = await import(dist('recognition/shot-cut.js'));
+  const { currentAllocator } = await import(dist('ops/allocator.js'));
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bf-bench-pipeline-'));
   labelNewThreads('v8 + libuv pool (GC, sharp, fs)');
@@ -492,7 +493,7 @@ async function liveChild() {
       structuredClone1080pMs: r(cloneMs, 2),
     },
     rssSamples: soakMinutes ? rss.map((x) => ({ s: x.s, rssMB: r(x.rss / MB, 1), heapMB: r(x.heapUsed / MB, 1), externalMB: r(x.external / MB, 1), anonMB: r(x.anon / MB, 1), fileMB: r(x.file / MB, 1) })) : undefined,
-    allocator: /\/libjemalloc[^/\s]*\.so/.test(readFileSync('/proc/self/maps', 'utf8')) ? 'jemalloc' : 'glibc',
+    allocator: currentAllocator() === 'default' ? 'glibc' : currentAllocator(),
     smapsSecondHalf,
     rssAnonSlopeSecondHalfMBPerMin: half.length >= 2 ? r(slope(half.map((x) => [x.s / 60, x.anon / MB])), 3) : null,
   };

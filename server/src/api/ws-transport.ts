@@ -58,7 +58,8 @@ export function sharedPayloadSerializer() {
   const shared = new WeakMap<object, Buffer | { text: string; perViewer: Map<string, Buffer> }>();
   let root: unknown;
   let staged: Buffer | { text: string; perViewer: Map<string, Buffer> } | undefined;
-  const unsigned = (text: string) => signDeferredUrls(text, () => '');
+  /** Deferred URLs signed for the viewer; with no viewer known they become "". */
+  const signedFor = (text: string, signer: ViewerSigner | undefined) => signDeferredUrls(text, signer ? (p) => signer.sign(p) : () => '');
   return {
     replacer(this: unknown, key: string, value: unknown): unknown {
       if (key === '') {
@@ -86,14 +87,14 @@ export function sharedPayloadSerializer() {
       root = undefined;
       if (entry === undefined || !data.endsWith(PLACEHOLDER_TAIL)) {
         if (!hasDeferredUrls(data)) return data;
-        return signer ? signDeferredUrls(data, (p) => signer.sign(p)) : unsigned(data);
+        return signedFor(data, signer);
       }
       let payload: Buffer;
       if (Buffer.isBuffer(entry)) payload = entry;
       else {
         const viewer = signer?.key ?? '';
         let b = entry.perViewer.get(viewer);
-        if (b === undefined) entry.perViewer.set(viewer, (b = Buffer.from(signer ? signDeferredUrls(entry.text, (p) => signer.sign(p)) : unsigned(entry.text))));
+        if (b === undefined) entry.perViewer.set(viewer, (b = Buffer.from(signedFor(entry.text, signer))));
         payload = b;
       }
       const head = data.slice(0, data.length - PLACEHOLDER_TAIL.length);

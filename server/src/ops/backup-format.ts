@@ -78,13 +78,7 @@ export const BOOSTFACE_VERSION: string = (() => {
 })();
 
 /** One line of a gallery part: an identity and every template of it. */
-export interface IdentityRecord {
-  id: string;
-  name: string;
-  notes: string;
-  tags: string[];
-  createdAt: number;
-  updatedAt: number;
+export interface IdentityRecord extends Pick<Identity, 'id' | 'name' | 'notes' | 'tags' | 'createdAt' | 'updatedAt'> {
   templates: {
     id: string;
     kind: TemplateKind;
