@@ -162,7 +162,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   app.use(mediaRouter({ tokens, signer: services.signer, snapshots: core.snapshots, video, policy: config.policy, cameraExists: (id) => !!live.cameras.get(id) }));
 
   // --- WebSocket: graphql-ws on /graphql
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', perMessageDeflate: false });
   type Extra = { socket: WebSocket; principal?: Principal; subscriptions?: number; signer?: ViewerSigner };
   const wsCleanup = serveGraphqlWs<Record<string, unknown>, Extra>(
     {

@@ -8,7 +8,8 @@
  *    done: a client that does not read stops pulling events, and its bounded event stream coalesces, drops box
  *    updates and finally overflows (./subscription-stream.ts), as with use/ws.
  * 3. What one turn of the event loop sends to a socket goes out in one write (the TCP socket is corked until
- *    setImmediate): one system call for the events of one camera frame, not one per event.
+ *    setImmediate): one system call for the events of one camera frame, not one per event. A shared message is
+ *    framed here, in the buffer it is assembled in, and written to the TCP socket as one chunk.
  * Protocol negotiation, keep-alive pings, close codes and error handling are those of use/ws; errors never reach the
  * client with their internals (as use/ws does in production).
  */
@@ -16,6 +17,7 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { hasDeferredUrls, signDeferredUrls } from './media-urls.js';
+import { textFrameHeaderLength, writeTextFrameHeader } from './ws-frame.js';
 
 export interface WsExtra {
   readonly socket: WebSocket;
@@ -79,9 +81,10 @@ export function sharedPayloadSerializer() {
     },
     /**
      * The message as sent: the staged payload in place of the placeholder (a Buffer; deferred URLs signed by `signer`),
-     * or the text as it was (deferred URLs signed too).
+     * or the text as it was (deferred URLs signed too). With `framed`, a Buffer comes as a whole WebSocket text frame
+     * (header included, ./ws-frame.ts), ready for the TCP socket: one allocation and one chunk per message.
      */
-    complete(data: string, signer?: ViewerSigner): string | Buffer {
+    complete(data: string, signer?: ViewerSigner, framed = false): string | Buffer {
       const entry = staged;
       staged = undefined;
       root = undefined;
@@ -98,8 +101,11 @@ export function sharedPayloadSerializer() {
         payload = b;
       }
       const head = data.slice(0, data.length - PLACEHOLDER_TAIL.length);
-      const out = Buffer.allocUnsafe(Buffer.byteLength(head) + payload.length + 1);
-      const at = out.write(head, 0);
+      const length = Buffer.byteLength(head) + payload.length + 1;
+      const start = framed ? textFrameHeaderLength(length) : 0;
+      const out = Buffer.allocUnsafe(start + length);
+      if (framed) writeTextFrameHeader(out, length);
+      const at = start + out.write(head, start);
       payload.copy(out, at);
       out[out.length - 1] = CLOSE_BRACE;
       return out;
@@ -145,6 +151,8 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
         : null;
 
     const tcp = request.socket;
+    // Whole frames go straight to the TCP socket only while no extension (compression) transforms ws' frames.
+    const direct = socket.extensions === '';
     let corked = false;
     const uncork = () => {
       corked = false;
@@ -156,19 +164,27 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
       {
         protocol: socket.protocol,
         send(data) {
-          const message = serializer.complete(data, signerOf?.(extra as WsExtra & Record<PropertyKey, unknown>));
+          const message = serializer.complete(data, signerOf?.(extra as WsExtra & Record<PropertyKey, unknown>), direct);
           if (socket.readyState !== socket.OPEN) return;
           if (!corked) {
             corked = true;
             tcp.cork();
             setImmediate(uncork);
           }
-          // Shared messages are Buffers of JSON text: still text frames.
+          if (!direct || typeof message === 'string') {
+            if (socket.bufferedAmount < highWater) {
+              socket.send(message, TEXT); // a failed write closes the socket; nobody waits for this one
+              return;
+            }
+            return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (err) => (err ? reject(err) : resolve())));
+          }
+          // A whole text frame: straight to the TCP socket, past ws' framing (no compression is negotiated, so ws
+          // has nothing queued that this could overtake; its own writes, pings and close frames, are synchronous too).
           if (socket.bufferedAmount < highWater) {
-            socket.send(message, TEXT); // a failed write closes the socket; nobody waits for this one
+            tcp.write(message);
             return;
           }
-          return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (err) => (err ? reject(err) : resolve())));
+          return new Promise<void>((resolve, reject) => tcp.write(message, (err) => (err ? reject(err) : resolve())));
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
