@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apiSettings, ConfigError, engineSettings, liveSettings, logSettings } from './config.js';
+import { apiSettings, ConfigError, engineSettings, liveSettings, logSettings, storeSettings } from './config.js';
 import { applyConfigFile, CONFIG_KEYS, readConfigFile, withConfigSource } from './config-file.js';
 import { REPO_ROOT } from '../test/shared-fixtures.js';
 
@@ -28,10 +28,12 @@ describe('config file', () => {
   it('maps its keys onto the settings, paths relative to the file', () => {
     const file = configFile({
       dataDir: 'var/bf',
+      snapshotDir: 'shared/snapshots',
       models: { dir: '/srv/models', detector: 'det_10g' },
       engine: { providers: ['cuda', 'cpu'], workers: 2, threads: 3, detSize: 320, deviceId: 1 },
       live: { retentionDays: 7, track: { iou: 0.5, minHits: 2 } },
       redis: { url: 'redis://cache:6379', prefix: 'bf1' },
+      postgres: { url: 'postgres://bf:pw@db:5432/boostface' },
       api: { port: 9000, host: '127.0.0.1', operatorsMayEnroll: true, viewersMaySearch: false, alerts: { unknownSeconds: 1.5, unknownCameras: ['door', 'gate'] } },
       log: { level: 'debug', format: 'pretty' },
     });
@@ -42,6 +44,7 @@ describe('config file', () => {
     expect(engine).toMatchObject({ dataDir: path.join(dir, 'var/bf'), modelsDir: '/srv/models', detector: 'det_10g', providers: ['cuda', 'cpu'], workers: 2, threads: 3, detSize: 320, deviceId: 1 });
     expect(liveSettings(env)).toMatchObject({ retentionDays: 7, trackIou: 0.5, trackMinHits: 2, trackMaxAge: 30, redisUrl: 'redis://cache:6379', redisPrefix: 'bf1' });
     expect(apiSettings(env)).toEqual({ port: 9000, host: '127.0.0.1', alertUnknownMs: 1500, alertUnknownCameras: ['door', 'gate'], operatorsMayEnroll: true, viewersMaySearch: false });
+    expect(storeSettings(env)).toEqual({ postgresUrl: 'postgres://bf:pw@db:5432/boostface', snapshotDir: path.join(dir, 'shared/snapshots') });
     expect(logSettings(env)).toEqual({ level: 'debug', format: 'pretty' });
     expect(env.BOOSTFACE_VIEWERS_MAY_SEARCH).toBe('0');
   });
@@ -81,7 +84,7 @@ describe('config file', () => {
     expect(message).toMatch(/^config file .*\.json is invalid:\n/);
     expect(message).toContain('config engine.wrokers: unknown key (expected one of: providers, workers, threads, inferenceNice, detSize, maxPixels, maxBatch, deviceId, trtCacheDir)');
     expect(message).toContain('config engine.detSize: expected an integer between 32 and 4096, got "big"');
-    expect(message).toMatch(/config extra: unknown key \(expected one of: dataDir, models, engine, /);
+    expect(message).toMatch(/config extra: unknown key \(expected one of: dataDir, snapshotDir, models, engine, /);
   });
 
   it('never repeats a secret in a message', () => {

@@ -40,6 +40,7 @@ const flag: Value = { kind: 'flag' };
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'dataDir', env: 'BOOSTFACE_DATA_DIR', value: dir },
+  { key: 'snapshotDir', env: 'BOOSTFACE_SNAPSHOT_DIR', value: dir },
   { key: 'models.dir', env: 'BOOSTFACE_MODELS', value: dir },
   { key: 'models.detector', env: 'BOOSTFACE_DETECTOR', value: text },
   { key: 'models.recognizer', env: 'BOOSTFACE_RECOGNIZER', value: text },
@@ -69,6 +70,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   // A Redis URL may carry a password.
   { key: 'redis.url', env: 'BOOSTFACE_REDIS_URL', value: secret },
   { key: 'redis.prefix', env: 'BOOSTFACE_REDIS_PREFIX', value: text },
+  // A PostgreSQL URL may carry a password.
+  { key: 'postgres.url', env: 'BOOSTFACE_POSTGRES_URL', value: secret },
   { key: 'role', env: 'BOOSTFACE_ROLE', value: { kind: 'choice', values: ROLES } },
   { key: 'cameras.leaseTtlMs', env: 'BOOSTFACE_LEASE_TTL_MS', value: num('BOOSTFACE_LEASE_TTL_MS') },
   { key: 'api.port', env: 'BOOSTFACE_PORT', value: num('BOOSTFACE_PORT') },

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apiSettings, ConfigError, engineSettings, liveSettings, logSettings, matchThresholdSetting, roleSettings } from './config.js';
+import { apiSettings, ConfigError, engineSettings, liveSettings, logSettings, matchThresholdSetting, roleSettings, storeSettings } from './config.js';
 
 describe('engineSettings', () => {
   it('derives defaults from the data directory and the core count', () => {
@@ -78,8 +78,19 @@ describe('matchThresholdSetting', () => {
   });
 });
 
+describe('storeSettings', () => {
+  it('keeps snapshots under the data directory and sightings in its store unless told otherwise', () => {
+    expect(storeSettings({ BOOSTFACE_DATA_DIR: '/srv/bf' })).toEqual({ postgresUrl: undefined, snapshotDir: path.resolve('/srv/bf/snapshots') });
+    expect(storeSettings({ BOOSTFACE_DATA_DIR: '/srv/bf', BOOSTFACE_SNAPSHOT_DIR: '/mnt/shared/snaps', BOOSTFACE_POSTGRES_URL: 'postgres://db/bf' })).toEqual({
+      postgresUrl: 'postgres://db/bf',
+      snapshotDir: path.resolve('/mnt/shared/snaps'),
+    });
+  });
+});
+
 describe('roleSettings', () => {
-  const shared = { BOOSTFACE_REDIS_URL: 'redis://r:6379', BOOSTFACE_GALLERY: 'milvus', BOOSTFACE_MILVUS_ADDRESS: 'm:19530' };
+  const shared = { BOOSTFACE_REDIS_URL: 'redis://r:6379', BOOSTFACE_GALLERY: 'milvus', BOOSTFACE_MILVUS_ADDRESS: 'm:19530', BOOSTFACE_POSTGRES_URL: 'postgres://p/db' };
+  const pgUrl = { BOOSTFACE_POSTGRES_URL: 'postgres://p/db' };
 
   it('defaults to all with a 10 s lease; the flag wins over BOOSTFACE_ROLE', () => {
     expect(roleSettings({})).toEqual({ role: 'all', leaseTtlMs: 10_000 });
@@ -96,12 +107,15 @@ describe('roleSettings', () => {
   it('allows all on the embedded backends and refuses api and worker there, naming each missing backend and why', () => {
     expect(roleSettings({}, 'all').role).toBe('all');
     expect(() => roleSettings({ BOOSTFACE_GALLERY: 'milvus' }, 'api')).toThrow(ConfigError);
-    const noRedis = () => roleSettings({ BOOSTFACE_GALLERY: 'milvus' }, 'api');
+    const noRedis = () => roleSettings({ BOOSTFACE_GALLERY: 'milvus', ...pgUrl }, 'api');
     expect(noRedis).toThrow(/role api .*needs the Redis bus \(BOOSTFACE_REDIS_URL.*reach only this process/);
-    expect(noRedis).not.toThrow(/Milvus/);
-    const embedded = () => roleSettings({ BOOSTFACE_REDIS_URL: 'redis://r' }, 'worker');
+    expect(noRedis).not.toThrow(/Milvus|PostgreSQL/);
+    const embedded = () => roleSettings({ BOOSTFACE_REDIS_URL: 'redis://r', ...pgUrl }, 'worker');
     expect(embedded).toThrow(/role worker .*needs the Milvus gallery \(BOOSTFACE_GALLERY=milvus.*file of one process/);
     expect(embedded).not.toThrow(/Redis bus/);
-    expect(() => roleSettings({}, 'worker')).toThrow(/Redis bus.*; and the Milvus gallery/);
+    const noPostgres = () => roleSettings({ ...shared, BOOSTFACE_POSTGRES_URL: '' }, 'api');
+    expect(noPostgres).toThrow(/role api .*needs the PostgreSQL store \(BOOSTFACE_POSTGRES_URL, postgres\.url in the config file\): sightings and alerts in the data directory reach only this process/);
+    expect(noPostgres).not.toThrow(/Redis bus|Milvus/);
+    expect(() => roleSettings({}, 'worker')).toThrow(/Redis bus.*; and the Milvus gallery.*; and the PostgreSQL store/);
   });
 });

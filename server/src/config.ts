@@ -126,8 +126,11 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   return raw as T;
 }
 
+/** The data directory (BOOSTFACE_DATA_DIR, default ./data), absolute. */
+const dataDirSetting = (env: NodeJS.ProcessEnv) => path.resolve(env.BOOSTFACE_DATA_DIR || 'data');
+
 export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
-  const dataDir = path.resolve(env.BOOSTFACE_DATA_DIR || 'data');
+  const dataDir = dataDirSetting(env);
   const cores = Math.max(1, os.availableParallelism());
   // Several single-threaded workers out-run one multi-threaded session on small CPUs (2 cores: 20.4 vs 18.2
   // images/s, docs/performance.md); capped so large machines do not hold many copies of big recognizers.
@@ -210,7 +213,11 @@ export const LIVE_ENV_HELP = `Live recognition:
   BOOSTFACE_TRACK_IOU        minimum IoU to continue a track (default 0.3)
   BOOSTFACE_TRACK_EMBEDS     embeddings per track at most (default 8)
   BOOSTFACE_REDIS_URL        share events between server replicas through Redis (redis://host:6379)
-  BOOSTFACE_REDIS_PREFIX     channel prefix on that Redis (default boostface)`;
+  BOOSTFACE_REDIS_PREFIX     channel prefix on that Redis (default boostface)
+  BOOSTFACE_POSTGRES_URL     keep sightings and alerts in PostgreSQL, shared by every process
+                             (postgres://user:password@host:5432/db; default: the store in the data directory)
+  BOOSTFACE_SNAPSHOT_DIR     best-face snapshots (default $BOOSTFACE_DATA_DIR/snapshots; with several processes,
+                             one directory that every process mounts)`;
 
 export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings {
   return {
@@ -223,6 +230,20 @@ export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings
     maxEmbedsPerTrack: numberSetting(env, 'BOOSTFACE_TRACK_EMBEDS', 8),
     redisUrl: env.BOOSTFACE_REDIS_URL || undefined,
     redisPrefix: env.BOOSTFACE_REDIS_PREFIX || 'boostface',
+  };
+}
+
+export interface StoreSettings {
+  /** Sightings and alerts in this PostgreSQL (shared by the processes of a deployment); undefined = the data directory's SQLite store. */
+  postgresUrl?: string;
+  /** Where best-face snapshots are written and served from. */
+  snapshotDir: string;
+}
+
+export function storeSettings(env: NodeJS.ProcessEnv = process.env): StoreSettings {
+  return {
+    postgresUrl: env.BOOSTFACE_POSTGRES_URL || undefined,
+    snapshotDir: path.resolve(env.BOOSTFACE_SNAPSHOT_DIR || path.join(dataDirSetting(env), 'snapshots')),
   };
 }
 
@@ -244,26 +265,36 @@ export function logSettings(env: NodeJS.ProcessEnv = process.env): LogSettings {
   return { level: oneOf(env, 'BOOSTFACE_LOG_LEVEL', LOG_LEVELS, 'info'), format: oneOf(env, 'BOOSTFACE_LOG_FORMAT', LOG_FORMATS, 'json') };
 }
 
-export interface ApiSettings {
-  port: number;
-  host: string;
+export interface AlertSettings {
   /** Alert on a face that stays unknown this long (0 = off). */
   alertUnknownMs: number;
   /** Cameras the unknown-person alert watches (null = all). */
   alertUnknownCameras: string[] | null;
+}
+
+export interface ApiSettings extends AlertSettings {
+  port: number;
+  host: string;
   operatorsMayEnroll: boolean;
   viewersMaySearch: boolean;
 }
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
 
+/** The alert rules' settings: read by the processes that run cameras (the rules run where track events are made). */
+export function alertSettings(env: NodeJS.ProcessEnv = process.env): AlertSettings {
+  return {
+    alertUnknownMs: numberSetting(env, 'BOOSTFACE_ALERT_UNKNOWN_SECONDS', 0) * 1000,
+    alertUnknownCameras: list(env.BOOSTFACE_ALERT_UNKNOWN_CAMERAS),
+  };
+}
+
 /** The server's own settings (`serve`), checked at start before the engine loads. */
 export function apiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettings {
   return {
     port: numberSetting(env, 'BOOSTFACE_PORT', 8080),
     host: env.BOOSTFACE_HOST || '0.0.0.0',
-    alertUnknownMs: numberSetting(env, 'BOOSTFACE_ALERT_UNKNOWN_SECONDS', 0) * 1000,
-    alertUnknownCameras: list(env.BOOSTFACE_ALERT_UNKNOWN_CAMERAS),
+    ...alertSettings(env),
     operatorsMayEnroll: flagSetting(env, 'BOOSTFACE_OPERATORS_MAY_ENROLL'),
     viewersMaySearch: flagSetting(env, 'BOOSTFACE_VIEWERS_MAY_SEARCH'),
   };
@@ -281,7 +312,8 @@ export interface RoleSettings {
 
 export const ROLE_ENV_HELP = `Process roles (serve):
   BOOSTFACE_ROLE           all (default): one process does everything; api: GraphQL/HTTP from the bus, no cameras;
-                           worker: cameras and recognition, leased through Redis (needs Redis and Milvus)
+                           worker: cameras and recognition, leased through Redis (api and worker need Redis,
+                           Milvus and PostgreSQL)
   BOOSTFACE_LEASE_TTL_MS   a dead worker's cameras move after at most this plus a third of it (default 10000)`;
 
 /**
@@ -302,6 +334,11 @@ export function roleSettings(env: NodeJS.ProcessEnv = process.env, flag?: string
     if ((env.BOOSTFACE_GALLERY || 'embedded') !== 'milvus') {
       missing.push(
         'the Milvus gallery (BOOSTFACE_GALLERY=milvus and BOOSTFACE_MILVUS_ADDRESS, gallery.backend in the config file): the embedded gallery is a file of one process, so identities enrolled through one process would never reach the others',
+      );
+    }
+    if (!env.BOOSTFACE_POSTGRES_URL) {
+      missing.push(
+        'the PostgreSQL store (BOOSTFACE_POSTGRES_URL, postgres.url in the config file): sightings and alerts in the data directory reach only this process, so the sightings and alerts a worker writes would never show on the API replicas',
       );
     }
     if (missing.length) {

@@ -1,10 +1,11 @@
 /**
  * The composition root: the only place that wires adapters together.
  *
- *   openCore(env, options)  engine (worker pool) + gallery (embedded or Milvus) + store (sightings, snapshots,
- *                           cameras) + enrollment and identity services: what every command needs.
- *   startLive(core)         event bus + live recognition + camera manager, each camera's frames through a
- *                           latest-wins scheduler into its pipeline: what the server runs (role all). With a
+ *   openCore(env, options)  engine (worker pool) + gallery (embedded or Milvus) + store (cameras; sightings and
+ *                           alerts in SQLite or, with BOOSTFACE_POSTGRES_URL, PostgreSQL; snapshots) + enrollment
+ *                           and identity services: what every command needs.
+ *   startLive(core)         event bus + live recognition + alert rules + camera manager, each camera's frames through
+ *                           a latest-wins scheduler into its pipeline: what the server runs (role all). With a
  *                           cluster (role worker) it runs the cameras it leases from the shared configuration.
  *   openCluster(env)        what the processes of a scale-out deployment share in Redis: camera configurations,
  *                           camera leases, the workers' camera health, API tokens and the audit log
@@ -29,7 +30,7 @@ import { SharedCameras, type CameraSet } from './cameras/shared-cameras.js';
 import type { CameraFrame } from './cameras/ffmpeg-source.js';
 import { FrameScheduler, type SchedulerStats } from './cameras/frame-scheduler.js';
 import { isFinalState, type SourceHealth } from './cameras/source-health.js';
-import { engineSettings, liveSettings, matchThresholdSetting, poolConfig, roleSettings, type EngineSettings, type LiveSettings } from './config.js';
+import { alertSettings, engineSettings, liveSettings, matchThresholdSetting, poolConfig, roleSettings, storeSettings, type AlertSettings, type EngineSettings, type LiveSettings } from './config.js';
 import { engineSummary } from './engine/engine-summary.js';
 import { InferencePool } from './engine/worker-pool.js';
 import { EmbeddedGallery } from './gallery/embedded-gallery.js';
@@ -40,6 +41,7 @@ import { MilvusGallery } from './gallery/milvus-gallery.js';
 import { galleryBackend, milvusOptions } from './ops/backends.js';
 import { lineLog, splitComponent } from './log/line-log.js';
 import { forComponent, lineLogger, stderrLine, type Logger } from './log/logger.js';
+import { AlertRules } from './recognition/alert-rules.js';
 import { DEFAULT_EMBED_POLICY } from './recognition/embed-policy.js';
 import { IdentityAdmin } from './recognition/identity-admin.js';
 import { LiveRecognition } from './recognition/live-recognition.js';
@@ -51,7 +53,9 @@ import { RedisAuditLog } from './store/redis-audit-log.js';
 import { RedisLeaseStore } from './store/redis-camera-leases.js';
 import { RedisTokenStore } from './store/redis-token-store.js';
 import { RedisWallStore } from './store/redis-wall-store.js';
-import { SightingStore } from './store/sighting-store.js';
+import { sqliteAlertStore, type AlertStore } from './store/alert-store.js';
+import { openPostgresMetadata } from './store/postgres-db.js';
+import { sqliteSightingStore, type SightingStore } from './store/sighting-store.js';
 import { SnapshotStore } from './store/snapshot-store.js';
 import { SqliteCameraRepository } from './store/sqlite-camera-repository.js';
 import { openStoreDb, StoreError } from './store/store-db.js';
@@ -76,6 +80,11 @@ export interface Core {
   enrollment: EnrollmentService;
   db: Database.Database;
   sightings: SightingStore;
+  alerts: AlertStore;
+  /** Sightings and alerts are in PostgreSQL, shared with other processes (not this process' alone). */
+  sharedMetadata: boolean;
+  /** The alert rules' settings, for the processes that run cameras. */
+  alerting: AlertSettings;
   snapshots: SnapshotStore;
   retention: SightingRetention;
   admin: IdentityAdmin;
@@ -105,8 +114,12 @@ export async function openCore(env: NodeJS.ProcessEnv, options: CoreOptions = {}
     cleanups.push(() => gallery.close());
     const db = openStoreDb(settings.dataDir);
     cleanups.push(() => void db.close());
-    const sightings = new SightingStore(db);
-    const snapshots = new SnapshotStore(settings.dataDir);
+    const stores = storeSettings(env);
+    const storeLog = forComponent(logger, 'store');
+    const postgres = stores.postgresUrl ? await openPostgresMetadata(stores.postgresUrl, { onError: (err) => storeLog.warn({ err }, `PostgreSQL: ${err.message}`) }) : undefined;
+    if (postgres) cleanups.push(() => postgres.close());
+    const sightings = postgres?.sightings ?? sqliteSightingStore(db);
+    const snapshots = new SnapshotStore(stores.snapshotDir);
     const retention = new SightingRetention(sightings, snapshots, live.retentionDays);
     cleanups.push(() => retention.stop());
     const enrollment = new EnrollmentService(pool, gallery, { matchThreshold, detSize: settings.detSize, maxPixels: settings.maxPixels });
@@ -119,6 +132,9 @@ export async function openCore(env: NodeJS.ProcessEnv, options: CoreOptions = {}
       enrollment,
       db,
       sightings,
+      alerts: postgres?.alerts ?? sqliteAlertStore(db),
+      sharedMetadata: !!postgres,
+      alerting: alertSettings(env),
       snapshots,
       retention,
       admin: new IdentityAdmin(gallery, retention),
@@ -304,7 +320,19 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
   const ownBus = !options.bus;
   const bus = options.bus ?? openBus(s, logger);
   const recognition = createRecognition(core, bus, { log: lineLog(logger, { component: 'recognition' }) });
-  core.sightings.closeDangling();
+  // A process alone with its store ends what its last run left live; in a shared store other processes' sightings
+  // are live, and each camera's are closed when it starts here (LiveRecognition.camera).
+  if (!core.sharedMetadata) await core.sightings.closeDangling();
+  // Alerts from the track events made here only: every alert is raised, stored and published once, by the process
+  // running its camera, however many processes share the bus.
+  const alertRules = new AlertRules({
+    trackEvents: (handler) => recognition.onTrackEvent(handler),
+    bus,
+    gallery: core.gallery,
+    store: core.alerts,
+    options: { unknownAfterMs: core.alerting.alertUnknownMs, unknownCameras: core.alerting.alertUnknownCameras },
+    log: lineLog(logger, { component: 'alerts' }),
+  });
   const schedulers = new Map<string, { scheduler: FrameScheduler<CameraFrame>; loop: Promise<void> }>();
   const latest = new Map<string, CameraFrame>();
 
@@ -404,6 +432,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
       await leases.start();
     } catch (err) {
       offChanges();
+      alertRules.close();
       await cameras.stop();
       if (ownBus) await bus.close();
       throw err;
@@ -425,6 +454,9 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
       await Promise.all([...schedulers.keys()].map(stopCamera));
       await Promise.all([...stopping]);
       await recognition.stopAll();
+      // The last tracks' alerts are stored before the stores close.
+      await alertRules.idle();
+      alertRules.close();
       core.retention.stop();
       if (ownBus) await bus.close();
     },

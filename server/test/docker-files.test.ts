@@ -162,6 +162,14 @@ describe('docker/ agrees with what the project runs and tests', () => {
     if (local.status === 0) expect(local.stdout).toContain(`v=${tag!.replace('-alpine', '')}`);
   });
 
+  it('PostgreSQL is 15.18 on Debian bookworm, the postgresql the tests run', () => {
+    const tag = COMPOSE.match(/^\s+image: postgres:(\S+)$/m)?.[1];
+    expect(tag).toMatch(/^15\.\d+-bookworm$/);
+    const binaries = '/usr/lib/postgresql/15/bin/postgres';
+    const local = existsSync(binaries) ? spawnSync(binaries, ['--version'], { encoding: 'utf8' }) : undefined;
+    if (local?.status === 0) expect(local.stdout).toContain(`(PostgreSQL) ${tag!.replace('-bookworm', '')} `);
+  });
+
   it('both build contexts ignore the same paths and keep what the build copies', () => {
     const entries = (file: string) => read(file).split('\n').filter((l) => l && !l.startsWith('#'));
     const cpu = entries('docker/Dockerfile.dockerignore');
@@ -324,12 +332,12 @@ describe.skipIf(skipReason !== undefined)('tools/compose validators', () => {
     expect(d.stdout).toContain('DL3002'); // last USER root
   });
 
-  it('compose.yml: BoostFace on Milvus and Redis, shared models, health-gated start, restart policies', async () => {
+  it('compose.yml: BoostFace on Milvus, Redis and PostgreSQL, shared models and snapshots, health-gated start, restart policies', async () => {
     const { name, services, volumes } = await parse('docker/compose.yml');
     expect(name).toBe('boostface');
-    expect(Object.keys(services).sort()).toEqual(['boostface', 'etcd', 'milvus', 'minio', 'redis', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['boostface', 'etcd', 'milvus', 'minio', 'postgres', 'redis', 'worker']);
     for (const [id, s] of Object.entries(services)) expect(s.restart, id).toBe('unless-stopped');
-    for (const id of ['etcd', 'minio', 'milvus', 'redis']) expect(services[id].healthcheck?.test[0], id).toBe('CMD');
+    for (const id of ['etcd', 'minio', 'milvus', 'postgres', 'redis']) expect(services[id].healthcheck?.test[0], id).toBe('CMD');
 
     const app = services.boostface;
     expect(existsSync(path.join(REPO_ROOT, 'docker', app.build!.context, app.build!.dockerfile))).toBe(true);
@@ -337,26 +345,36 @@ describe.skipIf(skipReason !== undefined)('tools/compose validators', () => {
       BOOSTFACE_GALLERY: 'milvus',
       BOOSTFACE_MILVUS_ADDRESS: 'milvus:19530',
       BOOSTFACE_REDIS_URL: 'redis://redis:6379',
+      BOOSTFACE_SNAPSHOT_DIR: '/snapshots',
     });
     expect(app.environment!.BOOSTFACE_ADMIN_TOKEN).toMatch(/^\$\{BOOSTFACE_ADMIN_TOKEN:\?.+\}$/); // required
-    expect(app.volumes).toEqual(['boostface-data:/data', 'boostface-models:/models']);
+    // Sightings and alerts in the postgres service, with the password of docker/.env (required).
+    expect(app.environment!.BOOSTFACE_POSTGRES_URL).toMatch(/^postgres:\/\/boostface:\$\{BOOSTFACE_POSTGRES_PASSWORD:\?.+\}@postgres:5432\/boostface$/);
+    expect(app.volumes).toEqual(['boostface-data:/data', 'boostface-models:/models', 'boostface-snapshots:/snapshots']);
     expect(app.ports).toEqual(['${BOOSTFACE_PUBLISH:-8080}:8080']);
-    expect(app.depends_on).toEqual({ milvus: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(app.depends_on).toEqual({ milvus: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
     expect(services.milvus.depends_on).toEqual({ etcd: { condition: 'service_healthy' }, minio: { condition: 'service_healthy' } });
 
     // Redis holds tokens, the audit log and camera configurations: persisted (AOF) on a volume.
     expect(services.redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']);
     expect(services.redis.volumes).toEqual(['redis-data:/data']);
+    // PostgreSQL: its data on a volume, the database and user BoostFace's URL names, the password from docker/.env.
+    const postgres = services.postgres;
+    expect(postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
+    expect(postgres.environment).toMatchObject({ POSTGRES_USER: 'boostface', POSTGRES_DB: 'boostface' });
+    expect(postgres.environment!.POSTGRES_PASSWORD).toMatch(/^\$\{BOOSTFACE_POSTGRES_PASSWORD:\?.+\}$/);
+    expect(postgres.healthcheck?.test).toEqual(['CMD', 'pg_isready', '-U', 'boostface', '-d', 'boostface']);
     const worker = services.worker;
     expect(worker.profiles).toEqual(['split']);
     // The API role from docker/.env (default all in one); workers run `serve --role worker`, scalable: no host port,
-    // an anonymous /data each (never a shared data directory), the shared models.
+    // an anonymous /data each (never a shared data directory), the shared models, and the snapshots volume of the
+    // API service at the same path (the API serves what workers write).
     expect(app.environment!.BOOSTFACE_ROLE).toBe('${BOOSTFACE_ROLE:-all}');
     expect(worker.command).toEqual(['serve', '--role', 'worker']);
     expect(worker.environment).toEqual({ ...app.environment, BOOSTFACE_ROLE: 'worker' });
     expect(worker.image).toBe(app.image);
     expect(worker.ports).toBeUndefined();
-    expect(worker.volumes).toEqual(['boostface-models:/models']);
+    expect(worker.volumes).toEqual(['boostface-models:/models', 'boostface-snapshots:/snapshots']);
     expect(worker.depends_on).toEqual(app.depends_on);
     for (const s of Object.values(services)) for (const v of s.volumes ?? []) expect(Object.keys(volumes!)).toContain(v.split(':')[0]);
   });

@@ -109,8 +109,8 @@ run('live recognition on real video', () => {
 
   it('stores a sighting with snapshots per track, searchable by face', async () => {
     const ended = hamilton.filter((e) => e.kind === 'ended');
-    expect(core.sightings.count()).toBe(ended.length);
-    const obama = core.sightings.list({ identityId: ended.find((e) => e.identity?.name === 'barack_obama')!.identity!.id }).items;
+    expect(await core.sightings.count()).toBe(ended.length);
+    const obama = (await core.sightings.list({ identityId: ended.find((e) => e.identity?.name === 'barack_obama')!.identity!.id })).items;
     expect(obama.length).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(core.snapshots.resolve(obama[0].faceSnapshot!))).toBe(true);
     expect(fs.existsSync(core.snapshots.resolve(obama[0].contextSnapshot!))).toBe(true);
@@ -118,7 +118,7 @@ run('live recognition on real video', () => {
     // and Biden, Obama's face finds his sighting, Biden's (never on camera) finds nothing.
     const photo = await readImageFile(sharedData('faces/face_recognition_examples/_scenes/obama_and_biden.jpg'));
     const { faces } = await core.pool.analyze(photo, { embed: true });
-    const found = faces.map((f) => core.sightings.searchByFace(f.embedding!, { threshold: core.matchThreshold, limit: 3 }).map((h) => h.sighting.identityName));
+    const found = await Promise.all(faces.map(async (f) => (await core.sightings.searchByFace(f.embedding!, { threshold: core.matchThreshold, limit: 3 })).map((h) => h.sighting.identityName)));
     expect(found.filter((names) => names.length > 0)).toEqual([['barack_obama']]);
     expect(faces.length).toBeGreaterThanOrEqual(2);
   });

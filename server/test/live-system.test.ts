@@ -74,7 +74,7 @@ run('live system: cameras → scheduler → pipeline → bus', () => {
     const frames = new Set(events.map((e) => e.frame));
     // 275 frames at 29.97 fps capped at 12 detect fps: about 110 frames detected; events only name detected frames
     expect(frames.size).toBeLessThanOrEqual(130);
-    expect(core.sightings.count()).toBe(events.filter((e) => e.kind === 'ended').length);
+    expect(await core.sightings.count()).toBe(events.filter((e) => e.kind === 'ended').length);
     expect(live!.schedulerStats('stage')).toBeUndefined(); // the finished camera's scheduler is gone
   }, 120_000);
 

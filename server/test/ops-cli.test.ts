@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraConfig } from '../src/cameras/camera-config.js';
 import { EmbeddedGallery } from '../src/gallery/embedded-gallery.js';
 import { loadManifest } from '../src/models/manifest.js';
-import { SightingStore } from '../src/store/sighting-store.js';
+import { sqliteSightingStore } from '../src/store/sighting-store.js';
 import { SqliteCameraRepository } from '../src/store/sqlite-camera-repository.js';
 import { openStoreDb } from '../src/store/store-db.js';
 import { startMilvusServer, type MilvusTestServer } from './milvus-server.js';
@@ -45,10 +45,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function sightings(dataDir: string) {
+async function sightings(dataDir: string) {
   const db = openStoreDb(dataDir);
   try {
-    return new SightingStore(db).list({ first: 100 }).items;
+    return (await sqliteSightingStore(db).list({ first: 100 })).items;
   } finally {
     db.close();
   }
@@ -110,7 +110,7 @@ describe.skipIf(!sharedAvailable('ops CLI'))('boostface backup and restore', () 
     const db = openStoreDb(source);
     await new SqliteCameraRepository(db).put(camera);
     const embedding = new Float32Array(512).fill(1 / Math.sqrt(512));
-    new SightingStore(db).put({
+    await sqliteSightingStore(db).put({
       id: 'sighting-1', cameraId: 'door', trackId: 't7', startedAt: 1_767_300_000_000, endedAt: 1_767_300_004_000, identityId: null, identityName: null,
       label: 'Stranger 1', score: 0.18, quality: 0.74, frames: 40, faceSnapshot: snapshot, contextSnapshot: null, embedding, ended: true,
     });
@@ -145,7 +145,7 @@ describe.skipIf(!sharedAvailable('ops CLI'))('boostface backup and restore', () 
     expect(r.json()[0].gallery).toMatchObject({ identities: 6, created: 6 });
     expect(cli(['identify', ...PROBES, '--data-dir', target]).json()).toEqual(baseline.identify);
     expect(cli(['gallery', 'list', '--data-dir', target]).json()).toEqual(baseline.list);
-    expect(sightings(target)).toEqual(sightings(source));
+    expect(await sightings(target)).toEqual(await sightings(source));
     const db = openStoreDb(target);
     expect(await new SqliteCameraRepository(db).get('door')).toEqual(camera);
     db.close();
@@ -181,7 +181,7 @@ describe.skipIf(!sharedAvailable('ops CLI'))('boostface backup and restore', () 
     });
     const milvusEnv = (prefix: string) => ({ BOOSTFACE_MILVUS_ADDRESS: server!.address, BOOSTFACE_MILVUS_PREFIX: prefix });
 
-    it('round-trips embedded → Milvus → embedded', (ctx) => {
+    it('round-trips embedded → Milvus → embedded', async (ctx) => {
       if (!server) return ctx.skip(skipReason);
       const env = milvusEnv('ops_a_');
       const target = dir('milvus-store');
@@ -193,7 +193,7 @@ describe.skipIf(!sharedAvailable('ops CLI'))('boostface backup and restore', () 
       const expected = baseline.identify as Line[];
       expect(identified.map((l: Line) => l.faces.map((f) => f.identity))).toEqual(expected.map((l) => l.faces.map((f) => f.identity)));
       identified.forEach((l: Line, i: number) => l.faces.forEach((f, j) => expect(f.score).toBeCloseTo(expected[i].faces[j].score, 3)));
-      expect(sightings(target)).toEqual(sightings(source));
+      expect(await sightings(target)).toEqual(await sightings(source));
 
       // Not empty any more: refused, then upserted with --force.
       const again = cli(['restore', archive, '--gallery', 'milvus', '--data-dir', dir('milvus-store-2')], env);

@@ -17,6 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 
 const BINARY = process.env.BOOSTFACE_REDIS_SERVER ?? 'redis-server';
 
@@ -36,17 +37,6 @@ export interface RedisTestServer {
 }
 
 export type StartResult = { server: RedisTestServer; skipReason?: undefined } | { server?: undefined; skipReason: string };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as net.AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves when the port answers PING with PONG; rejects when the process exits first or the deadline passes. */
 async function waitForPong(port: number, child: ChildProcess, output: () => string, timeoutMs = 10_000): Promise<void> {

@@ -20,8 +20,6 @@ import { GalleryError, type Template } from '../gallery/gallery.js';
 import { adminBootstrapLog, lineLog } from '../log/line-log.js';
 import { lineLogger, stderrLine, type Logger } from '../log/logger.js';
 import type { Core, Live } from '../main.js';
-import { AlertRules } from '../recognition/alert-rules.js';
-import { AlertStore } from '../store/alert-store.js';
 import { SqliteAuditLog, type AuditLog } from '../store/audit-log.js';
 import { SqliteTokenStore, type TokenStore } from '../store/token-store.js';
 import { SqliteWallStore, type WallStore } from '../store/wall-store.js';
@@ -88,15 +86,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const tokens: TokenStore = o.shared?.tokens ?? new SqliteTokenStore(core.db);
   await ensureAdminToken(tokens, env, adminBootstrapLog(logger));
   const audit: AuditLog = o.shared?.audit ?? new SqliteAuditLog(core.db);
-  const alerts = new AlertStore(core.db);
   const wall: WallStore = o.shared?.wall ?? new SqliteWallStore(core.db);
-  const alertRules = new AlertRules(
-    live.bus,
-    core.gallery,
-    alerts,
-    { unknownAfterMs: settings.alertUnknownMs, unknownCameras: settings.alertUnknownCameras },
-    log,
-  );
   // Someone joined or left: everyone watching (every replica, through the bus) gets the wall with the new list.
   const republish = () => {
     void Promise.all([wall.get(), presence.list()])
@@ -118,7 +108,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     live,
     tokens,
     audit,
-    alerts,
+    // Raised by the alert rules of the process running the camera (startLive), read and acknowledged here.
+    alerts: core.alerts,
     wall,
     presence,
     signer: new MediaSigner(env.BOOSTFACE_MEDIA_SECRET || undefined),
@@ -133,7 +124,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       } catch (err) {
         if (!(err instanceof GalleryError && err.code === 'NOT_FOUND' && err.message.includes('no recent track'))) throw err;
       }
-      const sighting = core.sightings.get(id);
+      const sighting = await core.sightings.get(id);
       if (!sighting?.embedding) throw new GalleryError('NOT_FOUND', `no track or sighting ${id} with a face embedding`);
       if (!(await core.gallery.getIdentity(identityId))) throw new GalleryError('NOT_FOUND', `no identity ${identityId}`);
       const template: Template = { id: randomUUID(), identityId, embedding: sighting.embedding, kind: 'negative', quality: sighting.quality, source: `sighting:${id}`, createdAt: Date.now() };
@@ -278,7 +269,6 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       offRevoked();
       await apollo.stop();
       await presence.close?.();
-      alertRules.close();
       unobserve();
     },
   };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startApiServer } from '../api/server.js';
 import { applyConfigFile, withConfigSource } from '../config-file.js';
-import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings, ROLE_ENV_HELP, roleSettings } from '../config.js';
+import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings, ROLE_ENV_HELP, roleSettings, storeSettings } from '../config.js';
 import { createLogger, forComponent } from '../log/logger.js';
 import { startProbeServer } from '../api/probes.js';
 import { openCluster, openCore, startApiView, startLive, type Cluster, type Live } from '../main.js';
@@ -18,7 +18,9 @@ export const SERVE_USAGE = `Usage: boostface serve [--role all|api|worker] [--po
                   to the configuration shared in Redis.
                   worker: cameras and recognition, each camera leased through Redis by one live worker, events on the
                   bus; no GraphQL: only /healthz, /readyz and /metrics on the port.
-                  api and worker need BOOSTFACE_REDIS_URL and BOOSTFACE_GALLERY=milvus (docs/scale-out.md).
+                  api and worker need BOOSTFACE_REDIS_URL, BOOSTFACE_GALLERY=milvus and BOOSTFACE_POSTGRES_URL
+                  (sightings and alerts), and one BOOSTFACE_SNAPSHOT_DIR that every process mounts
+                  (docs/scale-out.md).
   --port N        listen port (default BOOSTFACE_PORT or 8080; 0 = any free port)
   --host H        listen address (default BOOSTFACE_HOST or 0.0.0.0)
   --config FILE   JSON configuration file (default BOOSTFACE_CONFIG); environment variables override it
@@ -32,7 +34,7 @@ ${LOG_ENV_HELP}`;
 /** The web app's build, beside the server workspace. */
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
-/** Where the user:password of a URL would be (Redis). */
+/** Where the user:password of a URL would be (Redis, PostgreSQL). */
 const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -53,7 +55,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const explain = (err: unknown) => (config ? withConfigSource(err, config) : err);
   const settings = (() => {
     try {
-      return { log: logSettings(env), api: apiSettings(env), engine: engineSettings(env), live: liveSettings(env), role: roleSettings(env, values.role) };
+      return { log: logSettings(env), api: apiSettings(env), engine: engineSettings(env), live: liveSettings(env), store: storeSettings(env), role: roleSettings(env, values.role) };
     } catch (err) {
       throw explain(err);
     }
@@ -71,6 +73,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       modelsDir: settings.engine.modelsDir,
       gallery: env.BOOSTFACE_GALLERY || 'embedded',
       bus: settings.live.redisUrl ? withoutCredentials(settings.live.redisUrl) : 'in-process',
+      sightings: settings.store.postgresUrl ? withoutCredentials(settings.store.postgresUrl) : 'data directory',
+      snapshots: settings.store.snapshotDir,
     },
     'starting',
   );

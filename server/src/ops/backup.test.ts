@@ -8,7 +8,7 @@ import type { CameraConfig } from '../cameras/camera-config.js';
 import { EmbeddedGallery } from '../gallery/embedded-gallery.js';
 import type { Gallery, Template } from '../gallery/gallery.js';
 import { SqliteAuditLog } from '../store/audit-log.js';
-import { SightingStore } from '../store/sighting-store.js';
+import { sqliteSightingStore } from '../store/sighting-store.js';
 import { SqliteCameraRepository } from '../store/sqlite-camera-repository.js';
 import { openStoreDb } from '../store/store-db.js';
 import { SqliteTokenStore } from '../store/token-store.js';
@@ -97,7 +97,7 @@ describe('backup and restore of an embedded data directory', () => {
     const db = openStoreDb(source);
     const camera: CameraConfig = { id: 'cam-1', name: 'Door', url: '/videos/door.mp4', kind: 'file', loop: false, realtime: true, rtspTransport: 'tcp', enabled: true, stallTimeoutMs: 10_000 };
     await new SqliteCameraRepository(db).put(camera);
-    new SightingStore(db).put({
+    await sqliteSightingStore(db).put({
       id: 's1', cameraId: 'cam-1', trackId: 't1', startedAt: 1000, endedAt: 2000, identityId: null, identityName: null, label: 'Stranger 1',
       score: 0.12, quality: 0.8, frames: 12, faceSnapshot: 'cam-1/2026-01-01/t1-face.jpg', contextSnapshot: null, embedding: unitVector(99), ended: true,
     });

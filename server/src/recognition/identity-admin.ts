@@ -20,14 +20,14 @@ export class IdentityAdmin {
 
   async rename(identityId: string, name: string): Promise<Identity> {
     const identity = await this.gallery.updateIdentity(identityId, { name });
-    this.sightings?.relabel(identityId, { id: identity.id, name: identity.name });
+    await this.sightings?.relabel(identityId, { id: identity.id, name: identity.name });
     return identity;
   }
 
   async merge(fromId: string, intoId: string): Promise<{ templatesMoved: number; sightingsMoved: number }> {
     const templatesMoved = await this.gallery.mergeIdentities(fromId, intoId);
     const into = await this.gallery.getIdentity(intoId);
-    const sightingsMoved = into ? (this.sightings?.relabel(fromId, { id: into.id, name: into.name }) ?? 0) : 0;
+    const sightingsMoved = into ? ((await this.sightings?.relabel(fromId, { id: into.id, name: into.name })) ?? 0) : 0;
     return { templatesMoved, sightingsMoved };
   }
 }

@@ -3,7 +3,7 @@
  * pool with cross-camera embedding batches, the gallery decision, snapshots, sightings, the event bus), plus the
  * track-level services: the active tracks, enroll-from-track and "this is not X" on a track.
  */
-import type { EventBus } from '../bus/event-bus.js';
+import type { EventBus, Unsubscribe } from '../bus/event-bus.js';
 import type { Face } from '../engine/types.js';
 import type { InferencePool } from '../engine/worker-pool.js';
 import type { EnrollTarget, EnrollImageResult, EnrollmentService } from '../gallery/enrollment-service.js';
@@ -13,7 +13,8 @@ import type { SnapshotStore } from '../store/snapshot-store.js';
 import { randomUUID } from 'node:crypto';
 import { CameraPipeline } from './camera-pipeline.js';
 import { EmbedBatcher } from './embed-batcher.js';
-import type { BusTopics } from './track-event.js';
+import { countFromOne, StrangerLabels } from './stranger-labels.js';
+import type { BusTopics, TrackEvent } from './track-event.js';
 import { TrackRecognizer, type TrackFace, type TrackRecognizerOptions, type TrackView } from './track-recognizer.js';
 
 export interface LiveRecognitionDeps {
@@ -43,7 +44,8 @@ const TRACK_ENROLLMENT_GATES = { minInterOcular: 0, minBlur: 5, maxAbsYaw: 1, ma
 export class LiveRecognition {
   private readonly batcher: EmbedBatcher;
   private readonly pipelines = new Map<string, CameraPipeline>();
-  private strangers: number;
+  private readonly strangers: StrangerLabels;
+  private readonly trackEventHandlers = new Set<(e: TrackEvent) => void>();
   private readonly runId = Date.now().toString(36);
   /** Stage timings for metrics: detection per frame (with its camera), embedding per batch. */
   readonly timingObservers = new Set<(t: { stage: 'detect' | 'embed'; ms: number; cameraId?: string; size?: number }) => void>();
@@ -52,7 +54,17 @@ export class LiveRecognition {
     this.batcher = new EmbedBatcher(async (crops) => (await deps.pool.embed(crops)).embeddings, deps.maxBatch, (ms, size) => {
       for (const o of this.timingObservers) o({ stage: 'embed', ms, size });
     });
-    this.strangers = deps.sightings?.maxStrangerNumber() ?? 0;
+    const log = deps.log ?? ((m: string) => console.error(m));
+    this.strangers = new StrangerLabels(
+      deps.sightings ? (count) => deps.sightings!.reserveStrangerNumbers(count) : countFromOne(),
+      (err) => log(`recognition: reserving stranger numbers failed: ${(err as Error).message}`),
+    );
+  }
+
+  /** The track events of the cameras running here (not those the bus brings from other processes). */
+  onTrackEvent(handler: (e: TrackEvent) => void): Unsubscribe {
+    this.trackEventHandlers.add(handler);
+    return () => void this.trackEventHandlers.delete(handler);
   }
 
   get embedStats() {
@@ -65,6 +77,10 @@ export class LiveRecognition {
     if (p) return p;
     const d = this.deps;
     const log = d.log ?? ((m: string) => console.error(m));
+    // Sightings this camera's last run left live (its process stopped without ending them) are ended before this run
+    // writes any: a process starting a camera is the only one writing its sightings.
+    const sightings = d.sightings;
+    const closed = sightings?.closeDangling(cameraId).catch((err) => log(`recognition: closing the dangling sightings of camera ${cameraId} failed: ${(err as Error).message}`));
     const recognizer = new TrackRecognizer(
       cameraId,
       {
@@ -74,10 +90,18 @@ export class LiveRecognition {
           const m = r.match;
           return { match: m && { id: m.identityId, name: m.name, score: m.score }, bestScore: r.candidates[0]?.score ?? null };
         },
-        publish: (e) => d.bus.publish('trackEvents', e),
+        publish: (e) => {
+          d.bus.publish('trackEvents', e);
+          for (const handler of this.trackEventHandlers) handler(e);
+        },
         writeSnapshot: d.snapshots && ((trackId, ts, crop, frame, box) => d.snapshots!.write(cameraId, trackId, ts, crop, CROP_SIZE, frame, box)),
-        saveSighting: d.sightings && ((s) => d.sightings!.put(s)),
-        strangerLabel: () => `Unknown ${++this.strangers}`,
+        saveSighting:
+          sightings &&
+          (async (s) => {
+            await closed;
+            await sightings.put(s);
+          }),
+        strangerLabel: () => this.strangers.next(),
         onError: (what, err) => log(`recognition: ${what} failed: ${(err as Error).message}`),
       },
       { ...d.recognizer, trackIdPrefix: `${cameraId}-${this.runId}-` },

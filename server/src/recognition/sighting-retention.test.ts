@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SightingStore, type Sighting } from '../store/sighting-store.js';
+import { sqliteSightingStore, type Sighting, type SightingStore } from '../store/sighting-store.js';
 import { SnapshotStore } from '../store/snapshot-store.js';
 import { openStoreDb } from '../store/store-db.js';
 import { SightingRetention } from './sighting-retention.js';
@@ -14,7 +14,7 @@ let snapshots: SnapshotStore;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-ret-'));
   db = openStoreDb(dir);
-  sightings = new SightingStore(db);
+  sightings = sqliteSightingStore(db);
   snapshots = new SnapshotStore(dir);
 });
 afterEach(() => {
@@ -32,7 +32,7 @@ async function seed(id: string, endedAt: number, identityId: string | null): Pro
     id, cameraId: 'cam1', trackId: id, startedAt: endedAt - 1000, endedAt, identityId, identityName: identityId, label: identityId ?? 'Unknown 1',
     score: null, quality: 0.5, frames: 5, faceSnapshot: snap.face, contextSnapshot: snap.context, embedding: null, ended: true,
   };
-  sightings.put(s);
+  await sightings.put(s);
   return s;
 }
 
@@ -42,7 +42,7 @@ describe('SightingRetention', () => {
     const fresh = await seed('fresh', now - 29 * DAY, null);
     const r = new SightingRetention(sightings, snapshots, 30);
     expect(await r.purgeExpired(now)).toBe(1);
-    expect(sightings.get('old')).toBeUndefined();
+    expect(await sightings.get('old')).toBeUndefined();
     expect(fs.existsSync(snapshots.resolve(old.faceSnapshot!))).toBe(false);
     expect(fs.existsSync(snapshots.resolve(fresh.faceSnapshot!))).toBe(true);
     expect(await new SightingRetention(sightings, snapshots, 0).purgeExpired(now + 1000 * DAY)).toBe(0);
@@ -54,7 +54,7 @@ describe('SightingRetention', () => {
     const r = new SightingRetention(sightings, snapshots, 30);
     expect(await r.deleteIdentity('p1')).toBe(1);
     expect(fs.existsSync(snapshots.resolve(a.contextSnapshot!))).toBe(false);
-    expect(r.relabel('p2', { id: 'p3', name: 'Carol' })).toBe(1);
-    expect(sightings.get('b')).toMatchObject({ identityId: 'p3', label: 'Carol' });
+    expect(await r.relabel('p2', { id: 'p3', name: 'Carol' })).toBe(1);
+    expect(await sightings.get('b')).toMatchObject({ identityId: 'p3', label: 'Carol' });
   });
 });

@@ -26,7 +26,7 @@ export class SightingRetention {
     const before = now - this.retentionDays * DAY_MS;
     let total = 0;
     for (;;) {
-      const rows = this.sightings.purgeEndedBefore(before);
+      const rows = await this.sightings.purgeEndedBefore(before);
       if (rows.length === 0) return total;
       await this.snapshots.remove(snapshotFiles(rows));
       total += rows.length;
@@ -51,13 +51,13 @@ export class SightingRetention {
 
   /** An identity was deleted: its sightings and their snapshots go too. */
   async deleteIdentity(identityId: string): Promise<number> {
-    const rows = this.sightings.deleteByIdentity(identityId);
+    const rows = await this.sightings.deleteByIdentity(identityId);
     await this.snapshots.remove(snapshotFiles(rows));
     return rows.length;
   }
 
   /** An identity was renamed, or merged into another: its sightings follow. */
-  relabel(identityId: string, to: { id: string; name: string }): number {
+  relabel(identityId: string, to: { id: string; name: string }): Promise<number> {
     return this.sightings.relabelIdentity(identityId, to);
   }
 }

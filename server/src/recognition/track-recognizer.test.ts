@@ -14,7 +14,7 @@ const face = (x: number, y: number, w = 60, tag = 0): Face => ({
 });
 const frame = (seq: number) => ({ seq, ts: 1000 + seq * 40, image: { width: 640, height: 480, data: new Uint8Array(0) } });
 
-function harness(identify: (tag: number) => { match: { id: string; name: string; score: number } | null; bestScore: number | null }) {
+function harness(identify: (tag: number) => { match: { id: string; name: string; score: number } | null; bestScore: number | null }, label?: RecognitionPorts['strangerLabel']) {
   const events: TrackEvent[] = [];
   const sightings: Sighting[] = [];
   const snapshots: string[] = [];
@@ -27,8 +27,8 @@ function harness(identify: (tag: number) => { match: { id: string; name: string;
       snapshots.push(`${trackId}@${ts}`);
       return { face: `${trackId}-face.jpg`, context: `${trackId}-context.jpg` };
     },
-    saveSighting: (s) => sightings.push(structuredClone(s)),
-    strangerLabel: () => `Unknown ${++strangers}`,
+    saveSighting: (s) => void sightings.push(structuredClone(s)),
+    strangerLabel: label ?? (() => `Unknown ${++strangers}`),
     onError: (what, err) => {
       throw new Error(`${what}: ${err}`);
     },
@@ -71,6 +71,20 @@ describe('TrackRecognizer', () => {
       ['cam1-r1-2', 'Unknown 2', null, 0.2],
     ]);
     expect(h.events.some((e) => e.kind === 'identified')).toBe(false);
+  });
+
+  it('starts a track as "Unknown" while its label is on the way; its later events and its sighting carry the label', async () => {
+    let deliver: (label: string) => void = () => undefined;
+    const h = harness(() => ({ match: null, bestScore: 0.2 }), () => new Promise<string>((resolve) => (deliver = resolve)));
+    for (let i = 0; i < 3; i++) h.rec.process(frame(i), [face(100, 100)]);
+    expect(h.events.map((e) => [e.kind, e.label])).toEqual([['started', 'Unknown']]);
+    deliver('Unknown 17');
+    await h.rec.idle();
+    for (let i = 3; i < 9; i++) h.rec.process(frame(i), [face(100, 100)]);
+    await h.rec.finish();
+    expect(h.events.slice(1).map((e) => e.label)).toEqual(h.events.slice(1).map(() => 'Unknown 17'));
+    expect(h.events.at(-1)!.kind).toBe('ended');
+    expect(h.sightings.map((x) => x.label)).toEqual(['Unknown 17']);
   });
 
   it('gives each of two tracks its own decision and keeps embedded faces for enroll-from-track', async () => {

@@ -38,9 +38,13 @@ export interface RecognitionPorts {
   identify(embedding: Float32Array): Promise<Pick<VoteObservation, 'match' | 'bestScore'>>;
   publish(event: TrackEvent): void;
   writeSnapshot?(trackId: string, ts: number, crop: Uint8Array, frame: RgbImage, box: Track['box']): Promise<SnapshotPaths>;
-  saveSighting?(s: Sighting): void;
-  /** A stable anonymous label for a new track ("Unknown 12"). */
-  strangerLabel(): string;
+  /** Writes of one track are awaited in order (a later write never lands before an earlier one). */
+  saveSighting?(s: Sighting): Promise<void> | void;
+  /**
+   * A stable anonymous label for a new track ("Unknown 12"), or the promise of one: the track then starts with
+   * "Unknown" and its later events, and its sighting, carry the label.
+   */
+  strangerLabel(): string | Promise<string>;
   /** Background failures (an embedding or a search that failed): logged by the caller; the track goes on. */
   onError?(what: string, err: unknown): void;
 }
@@ -226,6 +230,7 @@ export class TrackRecognizer {
   }
 
   private start(t: Track<FaceObservation>, frame: CameraFrame): void {
+    const label = this.ports.strangerLabel();
     const s: Session = {
       id: `${this.options.trackIdPrefix}${t.id}`,
       startedAt: frame.ts,
@@ -237,7 +242,7 @@ export class TrackRecognizer {
       state: 'confirmed',
       history: newEmbedHistory(),
       vote: new IdentityVote(this.options.vote ?? DEFAULT_VOTE_OPTIONS),
-      label: this.ports.strangerLabel(),
+      label: typeof label === 'string' ? label : 'Unknown',
       bestQuality: 0,
       bestEmbedding: null,
       bestEmbeddingQuality: -1,
@@ -252,6 +257,8 @@ export class TrackRecognizer {
     };
     this.sessions.set(t.id, s);
     this.stats.tracksStarted++;
+    // On the track's chain: its recognition, and so its sightings, come after the label.
+    if (typeof label !== 'string') this.enqueue(s, `label of track ${s.id}`, async () => void (s.label = await label));
   }
 
   private observe(s: Session, t: Track<FaceObservation>, frame: CameraFrame, justStarted: boolean): void {
@@ -343,7 +350,7 @@ export class TrackRecognizer {
       if (changed) {
         this.stats.identifications++;
         if (s.state !== 'ended') this.emit('identified', s);
-        this.saveSighting(s);
+        await this.saveSighting(s);
       }
     });
   }
@@ -366,13 +373,13 @@ export class TrackRecognizer {
         if (this.endedFaces.size > ENDED_FACES_KEPT) this.endedFaces.delete(this.endedFaces.keys().next().value!);
       }
       this.emit('ended', s);
-      this.saveSighting(s);
+      await this.saveSighting(s);
     });
   }
 
-  private saveSighting(s: Session): void {
+  private async saveSighting(s: Session): Promise<void> {
     const d = s.vote.decision;
-    this.ports.saveSighting?.({
+    await this.ports.saveSighting?.({
       id: s.id,
       cameraId: this.cameraId,
       trackId: s.id,

@@ -1,5 +1,10 @@
-/** Alerts (watchlist hits, unknown-person rules) with who acknowledged them and when. */
+/**
+ * Alerts (watchlist hits, unknown-person rules) with who acknowledged them and when. Asynchronous port: the SQLite
+ * store of a data directory for a single process, PostgreSQL shared by the processes of a scale-out deployment
+ * (postgres-db.ts); both run the same statements (sql-db.ts).
+ */
 import type Database from 'better-sqlite3';
+import { inList, sqliteDb, type SqlDb } from './sql-db.js';
 import { StoreError } from './store-db.js';
 
 export type AlertKind = 'watchlist' | 'unknown';
@@ -15,6 +20,24 @@ export interface Alert {
   payload: { label: string; score: number | null; snapshot?: { face: string; context: string }; rule?: string };
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;
+}
+
+export interface AlertQuery {
+  acknowledged?: boolean;
+  cameraIds?: string[] | null;
+  first?: number;
+  /** The `at` and id of the last alert of the previous page. */
+  before?: { at: number; id: string };
+}
+
+export interface AlertStore {
+  put(a: Alert): Promise<void>;
+  get(id: string): Promise<Alert | undefined>;
+  /** Newest first (ties broken by id). */
+  list(q?: AlertQuery): Promise<Alert[]>;
+  /** Marks an alert acknowledged (the first acknowledgement stands); returns it. */
+  acknowledge(id: string, by: string, at?: number): Promise<Alert>;
+  purgeBefore(before: number): Promise<number>;
 }
 
 interface Row {
@@ -41,52 +64,51 @@ const toAlert = (r: Row): Alert => ({
   acknowledgedBy: r.acknowledged_by,
 });
 
-export class AlertStore {
-  constructor(private readonly db: Database.Database) {}
+export class SqlAlertStore implements AlertStore {
+  constructor(private readonly db: SqlDb) {}
 
-  put(a: Alert): void {
-    this.db
-      .prepare(
-        `INSERT INTO alerts (id, at, kind, camera_id, track_id, identity_id, payload, acknowledged_at, acknowledged_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(a.id, a.at, a.kind, a.cameraId, a.trackId, a.identityId, JSON.stringify(a.payload), a.acknowledgedAt, a.acknowledgedBy);
+  async put(a: Alert): Promise<void> {
+    await this.db.run(
+      `INSERT INTO alerts (id, at, kind, camera_id, track_id, identity_id, payload, acknowledged_at, acknowledged_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [a.id, a.at, a.kind, a.cameraId, a.trackId, a.identityId, JSON.stringify(a.payload), a.acknowledgedAt, a.acknowledgedBy],
+    );
   }
 
-  get(id: string): Alert | undefined {
-    const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string): Promise<Alert | undefined> {
+    const [r] = await this.db.all<Row>('SELECT * FROM alerts WHERE id = ?', [id]);
     return r && toAlert(r);
   }
 
-  /** Newest first; `before` is the `at` of the last alert of the previous page (ties broken by id). */
-  list(q: { acknowledged?: boolean; cameraIds?: string[] | null; first?: number; before?: { at: number; id: string } } = {}): Alert[] {
+  async list(q: AlertQuery = {}): Promise<Alert[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.acknowledged !== undefined) where.push(q.acknowledged ? 'acknowledged_at IS NOT NULL' : 'acknowledged_at IS NULL');
     if (q.cameraIds) {
-      where.push(q.cameraIds.length ? `camera_id IN (${q.cameraIds.map(() => '?').join(',')})` : '0');
-      params.push(...q.cameraIds);
+      const cameras = inList('camera_id', q.cameraIds);
+      where.push(cameras.sql);
+      params.push(...cameras.params);
     }
     if (q.before) {
       where.push('(at < ? OR (at = ? AND id < ?))');
       params.push(q.before.at, q.before.at, q.before.id);
     }
     const first = Math.max(1, Math.min(500, q.first ?? 50));
-    const rows = this.db
-      .prepare(`SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`)
-      .all(...params, first) as Row[];
+    const rows = await this.db.all<Row>(`SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`, [...params, first]);
     return rows.map(toAlert);
   }
 
-  /** Marks an alert acknowledged (the first acknowledgement stands); returns it. */
-  acknowledge(id: string, by: string, at = Date.now()): Alert {
-    this.db.prepare('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL').run(at, by, id);
-    const alert = this.get(id);
+  async acknowledge(id: string, by: string, at = Date.now()): Promise<Alert> {
+    await this.db.run('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL', [at, by, id]);
+    const alert = await this.get(id);
     if (!alert) throw new StoreError('NOT_FOUND', `no alert ${id}`);
     return alert;
   }
 
-  purgeBefore(before: number): number {
-    return this.db.prepare('DELETE FROM alerts WHERE at < ?').run(before).changes;
+  purgeBefore(before: number): Promise<number> {
+    return this.db.run('DELETE FROM alerts WHERE at < ?', [before]);
   }
 }
+
+/** The alerts of a data directory's store. */
+export const sqliteAlertStore = (db: Database.Database): AlertStore => new SqlAlertStore(sqliteDb(db));

@@ -2,8 +2,13 @@
  * Sightings: one row per face track (written when the track is identified and again when it ends), with its time span,
  * identity decision, best-face snapshots and a representative embedding, so that "where was this person seen" works by
  * identity, camera, time, and by face, also for people never enrolled.
+ *
+ * The port is asynchronous: a single process keeps sightings in the SQLite store of its data directory
+ * (sqliteSightingStore); the processes of a scale-out deployment share them in PostgreSQL (postgres-db.ts). Both run
+ * the same statements (SqlSightingStore over sql-db.ts).
  */
 import type Database from 'better-sqlite3';
+import { inList, sqliteDb, type SqlDb } from './sql-db.js';
 import { StoreError } from './store-db.js';
 
 export interface Sighting {
@@ -50,6 +55,34 @@ export interface FaceMatch {
   score: number;
 }
 
+export interface SightingStore {
+  /** Insert or update (by id) one sighting. */
+  put(s: Sighting): Promise<void>;
+  get(id: string): Promise<Sighting | undefined>;
+  /** Newest first, cursor-paginated. */
+  list(q?: SightingQuery): Promise<SightingPage>;
+  /**
+   * "Where was this face seen": cosine between the probe and each sighting's embedding (within the filters), best
+   * first, at least `threshold`. An exact scan: sightings are bounded by the retention period.
+   */
+  searchByFace(embedding: Float32Array, opts?: SightingQuery & { limit?: number; threshold?: number }): Promise<FaceMatch[]>;
+  /** Deletes an identity's sightings; returns them (their snapshot files are the caller's to remove). */
+  deleteByIdentity(identityId: string): Promise<Sighting[]>;
+  /** A renamed or merged identity: its sightings follow. */
+  relabelIdentity(identityId: string, to: { id: string; name: string }): Promise<number>;
+  /** Deletes up to `batch` ended sightings that ended before `before` (ms); returns them for snapshot removal. */
+  purgeEndedBefore(before: number, batch?: number): Promise<Sighting[]>;
+  /**
+   * Sightings left "live" by a process that stopped without ending them: mark them ended at their last time. Of one
+   * camera (the process about to run it), or of every camera (a single process starting).
+   */
+  closeDangling(cameraId?: string): Promise<number>;
+  /** `count` numbers for new anonymous labels "Unknown N", never handed out before by a process sharing the store. */
+  reserveStrangerNumbers(count: number): Promise<number[]>;
+  count(): Promise<number>;
+}
+
+/** A row as both databases return it (PostgreSQL's BIGINT columns are read as numbers, postgres-db.ts). */
 interface Row {
   id: string;
   camera_id: string;
@@ -69,13 +102,16 @@ interface Row {
 }
 
 const MAX_PAGE = 500;
+/** Rows per round trip of a face search: the scan reads embeddings in keyset pages of this size. */
+const SEARCH_BATCH = 1000;
+
+function embeddingOf(bytes: Buffer): Float32Array {
+  const embedding = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(embedding.buffer).set(bytes);
+  return embedding;
+}
 
 function toSighting(r: Row): Sighting {
-  let embedding: Float32Array | null = null;
-  if (r.embedding) {
-    embedding = new Float32Array(r.embedding.byteLength / 4);
-    new Uint8Array(embedding.buffer).set(r.embedding);
-  }
   return {
     id: r.id,
     cameraId: r.camera_id,
@@ -90,7 +126,7 @@ function toSighting(r: Row): Sighting {
     frames: r.frames,
     faceSnapshot: r.face_snapshot,
     contextSnapshot: r.context_snapshot,
-    embedding,
+    embedding: r.embedding ? embeddingOf(r.embedding) : null,
     ended: r.ended === 1,
   };
 }
@@ -107,139 +143,169 @@ function decodeCursor(c: string): [number, string] {
   throw new StoreError('BAD_INPUT', 'invalid sighting cursor');
 }
 
-export class SightingStore {
-  private readonly upsertStmt: Database.Statement;
+/** Rows after (started_at, id) in the newest-first order. */
+const after = ([t, id]: [number, string]) => ({ sql: ' AND (started_at < ? OR (started_at = ? AND id < ?))', params: [t, t, id] });
 
-  constructor(private readonly db: Database.Database) {
-    this.upsertStmt = db.prepare(`INSERT INTO sightings (id, camera_id, track_id, started_at, ended_at, identity_id, identity_name, label, score, quality,
-        frames, face_snapshot, context_snapshot, embedding, ended)
-      VALUES (@id, @cameraId, @trackId, @startedAt, @endedAt, @identityId, @identityName, @label, @score, @quality, @frames, @faceSnapshot,
-        @contextSnapshot, @embedding, @ended)
-      ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, identity_id = excluded.identity_id, identity_name = excluded.identity_name,
-        label = excluded.label, score = excluded.score, quality = excluded.quality, frames = excluded.frames, face_snapshot = excluded.face_snapshot,
-        context_snapshot = excluded.context_snapshot, embedding = excluded.embedding, ended = excluded.ended`);
+function filter(q: SightingQuery): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (q.identityId !== undefined) {
+    parts.push('identity_id = ?');
+    params.push(q.identityId);
+  }
+  if (q.unknownOnly) parts.push('identity_id IS NULL');
+  if (q.cameraIds) {
+    const cameras = inList('camera_id', q.cameraIds);
+    parts.push(cameras.sql);
+    params.push(...cameras.params);
+  }
+  // A sighting overlaps [from, to] when it ends after `from` and starts before `to`.
+  if (q.from !== undefined) {
+    parts.push('ended_at >= ?');
+    params.push(q.from);
+  }
+  if (q.to !== undefined) {
+    parts.push('started_at <= ?');
+    params.push(q.to);
+  }
+  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+}
+
+/** The best `limit` scores at least `threshold`, best first. */
+class TopScores {
+  readonly best: { id: string; score: number }[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly threshold: number,
+  ) {}
+
+  offer(id: string, score: number): void {
+    const { best, limit } = this;
+    if (score < this.threshold || (best.length === limit && score <= best[limit - 1].score)) return;
+    best.push({ id, score });
+    best.sort((a, b) => b.score - a.score);
+    if (best.length > limit) best.pop();
+  }
+}
+
+const UPSERT = `INSERT INTO sightings (id, camera_id, track_id, started_at, ended_at, identity_id, identity_name, label, score, quality,
+    frames, face_snapshot, context_snapshot, embedding, ended)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, identity_id = excluded.identity_id, identity_name = excluded.identity_name,
+    label = excluded.label, score = excluded.score, quality = excluded.quality, frames = excluded.frames, face_snapshot = excluded.face_snapshot,
+    context_snapshot = excluded.context_snapshot, embedding = excluded.embedding, ended = excluded.ended`;
+
+/** The sighting store over either database; `strangerNumbers` is the database's own way to hand out numbers. */
+export class SqlSightingStore implements SightingStore {
+  constructor(
+    private readonly db: SqlDb,
+    private readonly strangerNumbers: (count: number) => Promise<number[]>,
+    private readonly searchBatch = SEARCH_BATCH,
+  ) {}
+
+  async put(s: Sighting): Promise<void> {
+    const embedding = s.embedding ? Buffer.from(s.embedding.buffer, s.embedding.byteOffset, s.embedding.byteLength) : null;
+    await this.db.run(UPSERT, [
+      s.id, s.cameraId, s.trackId, s.startedAt, s.endedAt, s.identityId, s.identityName, s.label, s.score, s.quality,
+      s.frames, s.faceSnapshot, s.contextSnapshot, embedding, s.ended ? 1 : 0,
+    ]);
   }
 
-  /** Insert or update (by id) one sighting. */
-  put(s: Sighting): void {
-    this.upsertStmt.run({
-      ...s,
-      embedding: s.embedding ? Buffer.from(s.embedding.buffer, s.embedding.byteOffset, s.embedding.byteLength) : null,
-      ended: s.ended ? 1 : 0,
-    });
-  }
-
-  get(id: string): Sighting | undefined {
-    const r = this.db.prepare('SELECT * FROM sightings WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string): Promise<Sighting | undefined> {
+    const [r] = await this.db.all<Row>('SELECT * FROM sightings WHERE id = ?', [id]);
     return r && toSighting(r);
   }
 
-  private where(q: SightingQuery): { sql: string; params: unknown[] } {
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    if (q.identityId !== undefined) {
-      parts.push('identity_id = ?');
-      params.push(q.identityId);
-    }
-    if (q.unknownOnly) parts.push('identity_id IS NULL');
-    if (q.cameraIds) {
-      if (q.cameraIds.length === 0) parts.push('0');
-      else {
-        parts.push(`camera_id IN (${q.cameraIds.map(() => '?').join(',')})`);
-        params.push(...q.cameraIds);
-      }
-    }
-    // A sighting overlaps [from, to] when it ends after `from` and starts before `to`.
-    if (q.from !== undefined) {
-      parts.push('ended_at >= ?');
-      params.push(q.from);
-    }
-    if (q.to !== undefined) {
-      parts.push('started_at <= ?');
-      params.push(q.to);
-    }
-    return { sql: parts.length ? parts.join(' AND ') : '1', params };
-  }
-
-  /** Newest first, cursor-paginated. */
-  list(q: SightingQuery = {}): SightingPage {
+  async list(q: SightingQuery = {}): Promise<SightingPage> {
     const first = Math.max(1, Math.min(MAX_PAGE, q.first ?? 50));
-    const { sql, params } = this.where(q);
-    let cursorSql = '';
-    if (q.after) {
-      const [t, id] = decodeCursor(q.after);
-      cursorSql = ' AND (started_at < ? OR (started_at = ? AND id < ?))';
-      params.push(t, t, id);
-    }
-    const rows = this.db
-      .prepare(`SELECT * FROM sightings WHERE ${sql}${cursorSql} ORDER BY started_at DESC, id DESC LIMIT ?`)
-      .all(...params, first + 1) as Row[];
+    const where = filter(q);
+    const cursor = q.after ? after(decodeCursor(q.after)) : { sql: '', params: [] };
+    const rows = await this.db.all<Row>(`SELECT * FROM sightings WHERE ${where.sql}${cursor.sql} ORDER BY started_at DESC, id DESC LIMIT ?`, [
+      ...where.params,
+      ...cursor.params,
+      first + 1,
+    ]);
     const items = rows.slice(0, first).map(toSighting);
     return { items, hasNextPage: rows.length > first, endCursor: items.length ? encodeCursor(items[items.length - 1]) : undefined };
   }
 
-  /**
-   * "Where was this face seen": cosine between the probe and each sighting's embedding (within the filters), best
-   * first, at least `threshold`. An exact scan: sightings are bounded by the retention period.
-   */
-  searchByFace(embedding: Float32Array, opts: SightingQuery & { limit?: number; threshold?: number } = {}): FaceMatch[] {
-    const limit = Math.max(1, Math.min(MAX_PAGE, opts.limit ?? 20));
-    const threshold = opts.threshold ?? -1;
-    const { sql, params } = this.where(opts);
+  async searchByFace(embedding: Float32Array, opts: SightingQuery & { limit?: number; threshold?: number } = {}): Promise<FaceMatch[]> {
+    const top = new TopScores(Math.max(1, Math.min(MAX_PAGE, opts.limit ?? 20)), opts.threshold ?? -1);
+    const where = filter(opts);
     const dim = embedding.length;
-    const best: { id: string; score: number }[] = [];
     const vec = new Float32Array(dim);
     const bytes = new Uint8Array(vec.buffer);
-    for (const r of this.db.prepare(`SELECT id, embedding FROM sightings WHERE embedding IS NOT NULL AND ${sql}`).iterate(...params) as Iterable<{ id: string; embedding: Buffer }>) {
-      if (r.embedding.byteLength !== dim * 4) continue; // another embedding space (recognizer changed)
-      bytes.set(r.embedding);
-      let s = 0;
-      for (let i = 0; i < dim; i++) s += vec[i] * embedding[i];
-      if (s < threshold) continue;
-      if (best.length === limit && s <= best[limit - 1].score) continue;
-      best.push({ id: r.id, score: s });
-      best.sort((a, b) => b.score - a.score);
-      if (best.length > limit) best.pop();
+    // Keyset pages rather than one result set: a PostgreSQL result is held whole in memory by the client.
+    let last: [number, string] | undefined;
+    for (;;) {
+      const cursor = last ? after(last) : { sql: '', params: [] };
+      const rows = await this.db.all<{ id: string; started_at: number; embedding: Buffer }>(
+        `SELECT id, started_at, embedding FROM sightings WHERE embedding IS NOT NULL AND ${where.sql}${cursor.sql} ORDER BY started_at DESC, id DESC LIMIT ?`,
+        [...where.params, ...cursor.params, this.searchBatch],
+      );
+      for (const r of rows) {
+        if (r.embedding.byteLength !== dim * 4) continue; // another embedding space (recognizer changed)
+        bytes.set(r.embedding);
+        let s = 0;
+        for (let i = 0; i < dim; i++) s += vec[i] * embedding[i];
+        top.offer(r.id, s);
+      }
+      if (rows.length < this.searchBatch) break;
+      last = [rows[rows.length - 1].started_at, rows[rows.length - 1].id];
     }
-    return best.map((b) => ({ sighting: this.get(b.id)!, score: b.score }));
+    if (top.best.length === 0) return [];
+    const ids = inList('id', top.best.map((b) => b.id));
+    const found = new Map((await this.db.all<Row>(`SELECT * FROM sightings WHERE ${ids.sql}`, ids.params)).map((r) => [r.id, toSighting(r)]));
+    // A sighting deleted since the scan is left out.
+    return top.best.flatMap((b) => {
+      const sighting = found.get(b.id);
+      return sighting ? [{ sighting, score: b.score }] : [];
+    });
   }
 
-  /** Deletes an identity's sightings; returns them (their snapshot files are the caller's to remove). */
-  deleteByIdentity(identityId: string): Sighting[] {
-    return this.db.transaction(() => {
-      const rows = (this.db.prepare('SELECT * FROM sightings WHERE identity_id = ?').all(identityId) as Row[]).map(toSighting);
-      this.db.prepare('DELETE FROM sightings WHERE identity_id = ?').run(identityId);
-      return rows;
-    })();
+  async deleteByIdentity(identityId: string): Promise<Sighting[]> {
+    return (await this.db.all<Row>('DELETE FROM sightings WHERE identity_id = ? RETURNING *', [identityId])).map(toSighting);
   }
 
-  /** A renamed or merged identity: its sightings follow. */
-  relabelIdentity(identityId: string, to: { id: string; name: string }): number {
-    return this.db.prepare('UPDATE sightings SET identity_id = ?, identity_name = ?, label = ? WHERE identity_id = ?').run(to.id, to.name, to.name, identityId).changes;
+  relabelIdentity(identityId: string, to: { id: string; name: string }): Promise<number> {
+    return this.db.run('UPDATE sightings SET identity_id = ?, identity_name = ?, label = ? WHERE identity_id = ?', [to.id, to.name, to.name, identityId]);
   }
 
-  /** Deletes ended sightings that ended before `before` (ms); returns them for snapshot removal. */
-  purgeEndedBefore(before: number, batch = 1000): Sighting[] {
-    return this.db.transaction(() => {
-      const rows = (this.db.prepare('SELECT * FROM sightings WHERE ended = 1 AND ended_at < ? LIMIT ?').all(before, batch) as Row[]).map(toSighting);
-      const del = this.db.prepare('DELETE FROM sightings WHERE id = ?');
-      for (const r of rows) del.run(r.id);
-      return rows;
-    })();
+  async purgeEndedBefore(before: number, batch = 1000): Promise<Sighting[]> {
+    const rows = await this.db.all<Row>('DELETE FROM sightings WHERE id IN (SELECT id FROM sightings WHERE ended = 1 AND ended_at < ? LIMIT ?) RETURNING *', [before, batch]);
+    return rows.map(toSighting);
   }
 
-  /** Sightings left "live" by a process that stopped without ending them: mark them ended at their last time. */
-  closeDangling(): number {
-    return this.db.prepare('UPDATE sightings SET ended = 1 WHERE ended = 0').run().changes;
+  closeDangling(cameraId?: string): Promise<number> {
+    return cameraId === undefined
+      ? this.db.run('UPDATE sightings SET ended = 1 WHERE ended = 0')
+      : this.db.run('UPDATE sightings SET ended = 1 WHERE ended = 0 AND camera_id = ?', [cameraId]);
   }
 
-  /** The highest N of the anonymous labels "Unknown N" handed out so far, so that new strangers continue the count. */
-  maxStrangerNumber(): number {
-    const r = this.db.prepare("SELECT max(CAST(substr(label, 9) AS INTEGER)) AS n FROM sightings WHERE label LIKE 'Unknown %'").get() as { n: number | null };
-    return r.n ?? 0;
+  reserveStrangerNumbers(count: number): Promise<number[]> {
+    return this.strangerNumbers(count);
   }
 
-  count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM sightings').get() as { n: number }).n;
+  async count(): Promise<number> {
+    const [r] = await this.db.all<{ n: number | string }>('SELECT count(*) AS n FROM sightings');
+    return Number(r.n);
   }
+}
+
+/**
+ * The sightings of a data directory's store. Stranger numbers come from a counter in this process, started past the
+ * highest "Unknown N" stored: the store file belongs to this process alone.
+ */
+export function sqliteSightingStore(db: Database.Database, options: { searchBatch?: number } = {}): SightingStore {
+  let next: number | undefined;
+  const numbers = async (count: number) => {
+    if (next === undefined) {
+      const r = db.prepare("SELECT max(CAST(substr(label, 9) AS INTEGER)) AS n FROM sightings WHERE label LIKE 'Unknown %'").get() as { n: number | null };
+      next = (r.n ?? 0) + 1;
+    }
+    const start = next;
+    next += count;
+    return Array.from({ length: count }, (_, i) => start + i);
+  };
+  return new SqlSightingStore(sqliteDb(db), numbers, options.searchBatch);
 }

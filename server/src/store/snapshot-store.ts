@@ -1,7 +1,8 @@
 /**
- * Best-face snapshots on disk under <data dir>/snapshots/<camera>/<YYYY-MM-DD>/: the aligned face crop and a context
- * crop (the face box widened 2.5x, clipped to the frame, at most 320 px), JPEG. Each file is written to a temporary
- * name and renamed, so a reader never sees half a JPEG; a better face of the same track replaces both files.
+ * Best-face snapshots on disk under <snapshot dir>/<camera>/<YYYY-MM-DD>/ (BOOSTFACE_SNAPSHOT_DIR, default
+ * <data dir>/snapshots): the aligned face crop and a context crop (the face box widened 2.5x, clipped to the frame,
+ * at most 320 px), JPEG. Each file is written to a temporary name and renamed, so a reader never sees half a JPEG
+ * (also on a directory that several processes share); a better face of the same track replaces both files.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,8 +22,8 @@ const SAFE = /[^A-Za-z0-9_.-]/g;
 export class SnapshotStore {
   readonly root: string;
 
-  constructor(dataDir: string) {
-    this.root = path.resolve(dataDir, 'snapshots');
+  constructor(root: string) {
+    this.root = path.resolve(root);
   }
 
   /** Writes (or replaces) a track's snapshots. `crop` is the aligned face (RGB, size x size). */

@@ -12,7 +12,7 @@ const MAX_LIMIT = 100;
 @Resolver()
 export class SightingResolver {
   @Query(() => SightingConnection, { description: 'Past and live sightings, newest first, within the caller’s camera scope.' })
-  sightings(
+  async sightings(
     @Ctx() ctx: ApiContext,
     @Arg('identityId', () => ID, { nullable: true }) identityId?: string,
     @Arg('cameraIds', () => [ID], { nullable: true }) cameraIds?: string[],
@@ -20,11 +20,11 @@ export class SightingResolver {
     @Arg('to', () => DateTime, { nullable: true }) to?: Date,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
-  ): SightingConnection {
+  ): Promise<SightingConnection> {
     ctx.require('sightings.read');
     const n = first ?? 50;
     if (n < 1 || n > MAX_PAGE) throw apiError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE}`);
-    const page = ctx.services.core.sightings.list({
+    const page = await ctx.services.core.sightings.list({
       identityId: identityId ?? undefined,
       cameraIds: ctx.cameraFilter(cameraIds ?? null) ?? undefined,
       from: from?.getTime(),
@@ -66,7 +66,7 @@ export class SightingResolver {
           }
           const top = candidates[0];
           const match = top && top.score >= t ? top : null;
-          const sightings = core.sightings.searchByFace(face.embedding!, { threshold: t, limit: k, cameraIds: scope ?? undefined });
+          const sightings = await core.sightings.searchByFace(face.embedding!, { threshold: t, limit: k, cameraIds: scope ?? undefined });
           return {
             box: [...face.box],
             detScore: face.score,

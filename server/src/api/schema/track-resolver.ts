@@ -7,10 +7,10 @@ import { toTrack, toTrackEvent } from './mappers.js';
 import { EnrollResult, Track, TrackEvent, TrackEventKind } from './types.js';
 
 /** Which camera a track id belongs to: the live views know; ids also start with "<camera>-". */
-function trackCamera(ctx: ApiContext, trackId: string): string | undefined {
+async function trackCamera(ctx: ApiContext, trackId: string): Promise<string | undefined> {
   const live = ctx.services.live.recognition.tracks().find((t) => t.trackId === trackId);
   if (live) return live.cameraId;
-  return ctx.services.core.sightings.get(trackId)?.cameraId;
+  return (await ctx.services.core.sightings.get(trackId))?.cameraId;
 }
 
 @Resolver()
@@ -54,13 +54,13 @@ export class TrackResolver {
 
   @Subscription(() => TrackEvent, {
     description: 'One track’s events until it ends; then the subscription completes.',
-    subscribe: ({ args, context }) => {
+    subscribe: async ({ args, context }) => {
       const ctx = context as ApiContext;
       const trackId = args.trackId as string;
-      const cameraId = trackCamera(ctx, trackId);
+      const cameraId = await trackCamera(ctx, trackId);
       if (!cameraId) throw apiError('NOT_FOUND', `no live track ${trackId}`);
       ctx.require('events.subscribe', cameraId);
-      if (ctx.services.core.sightings.get(trackId)?.ended) throw apiError('NOT_FOUND', `track ${trackId} has ended`);
+      if ((await ctx.services.core.sightings.get(trackId))?.ended) throw apiError('NOT_FOUND', `track ${trackId} has ended`);
       return ctx.subscribe('trackEvents', (e: DomainEvent) => e.trackId === trackId, { until: (e: DomainEvent) => e.kind === 'ended' });
     },
   })
@@ -75,7 +75,7 @@ export class TrackResolver {
     @Arg('name', () => String, { nullable: true }) name: string | undefined,
     @Ctx() ctx: ApiContext,
   ): Promise<EnrollResult> {
-    const cameraId = trackCamera(ctx, trackId);
+    const cameraId = await trackCamera(ctx, trackId);
     ctx.require('enroll.fromTrack', cameraId);
     if (!identityId === !name) throw apiError('BAD_USER_INPUT', 'give exactly one of identityId or name');
     ctx.limit('enroll');
@@ -93,7 +93,7 @@ export class TrackResolver {
   ): Promise<boolean> {
     if (!trackId === !sightingId) throw apiError('BAD_USER_INPUT', 'give exactly one of trackId or sightingId');
     const id = (trackId ?? sightingId)!;
-    const cameraId = trackCamera(ctx, id);
+    const cameraId = await trackCamera(ctx, id);
     if (!cameraId) throw apiError('NOT_FOUND', `no track or sighting ${id}`);
     ctx.require('rejectMatch', cameraId);
     return ctx.audited('identity.rejectMatch', identityId, { trackId, sightingId }, async () => {

@@ -130,17 +130,17 @@ export class WallResolver {
   }
 
   @Query(() => [Alert], { description: 'Alerts of the cameras in scope, newest first.' })
-  alerts(@Ctx() ctx: ApiContext, @Arg('acknowledged', () => Boolean, { nullable: true }) acknowledged?: boolean, @Arg('first', () => Int, { nullable: true }) first?: number): Alert[] {
+  async alerts(@Ctx() ctx: ApiContext, @Arg('acknowledged', () => Boolean, { nullable: true }) acknowledged?: boolean, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<Alert[]> {
     ctx.require('alerts.read');
-    return ctx.services.alerts.list({ acknowledged: acknowledged ?? undefined, cameraIds: ctx.cameraFilter(null), first: first ?? 50 }).map((a) => toAlert(a, ctx));
+    return (await ctx.services.alerts.list({ acknowledged: acknowledged ?? undefined, cameraIds: ctx.cameraFilter(null), first: first ?? 50 })).map((a) => toAlert(a, ctx));
   }
 
   @Mutation(() => Alert, { description: 'Acknowledge an alert (the first acknowledgement stands); every operator sees who did.' })
   async acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<Alert> {
-    const found = ctx.services.alerts.get(id);
+    const found = await ctx.services.alerts.get(id);
     if (!found) throw apiError('NOT_FOUND', `no alert ${id}`);
     const p = ctx.require('alerts.ack', found.cameraId);
-    const alert = ctx.services.alerts.acknowledge(id, p.name);
+    const alert = await ctx.services.alerts.acknowledge(id, p.name);
     ctx.services.live.bus.publish('alerts', alert);
     await ctx.services.audit.append({ actor: p, action: 'alert.acknowledge', target: id, outcome: 'ok' });
     return toAlert(alert, ctx);
