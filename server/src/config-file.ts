@@ -67,6 +67,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'live.track.maxAge', env: 'BOOSTFACE_TRACK_MAX_AGE', value: num('BOOSTFACE_TRACK_MAX_AGE') },
   { key: 'live.track.iou', env: 'BOOSTFACE_TRACK_IOU', value: num('BOOSTFACE_TRACK_IOU') },
   { key: 'live.track.embeds', env: 'BOOSTFACE_TRACK_EMBEDS', value: num('BOOSTFACE_TRACK_EMBEDS') },
+  { key: 'live.decodeThreads', env: 'BOOSTFACE_DECODE_THREADS', value: num('BOOSTFACE_DECODE_THREADS') },
   // A Redis URL may carry a password.
   { key: 'redis.url', env: 'BOOSTFACE_REDIS_URL', value: secret },
   { key: 'redis.prefix', env: 'BOOSTFACE_REDIS_PREFIX', value: text },

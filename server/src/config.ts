@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_DECODE_THREADS } from './cameras/ffmpeg-args.js';
 import { parseProviders, type ProviderName } from './engine/onnx-session.js';
 import { DEFAULT_MAX_PIXELS } from './engine/image-decode.js';
 import { DEFAULT_DET_SIZE } from './engine/scrfd-detector.js';
@@ -86,6 +87,7 @@ export const SETTING_RANGES = {
   BOOSTFACE_TRACK_MAX_AGE: int(0, 10_000),
   BOOSTFACE_TRACK_IOU: real(0, 1),
   BOOSTFACE_TRACK_EMBEDS: int(1, 1000),
+  BOOSTFACE_DECODE_THREADS: int(0, 64),
   BOOSTFACE_PORT: int(0, 65_535),
   BOOSTFACE_ALERT_UNKNOWN_SECONDS: real(0, 86_400),
   BOOSTFACE_LEASE_TTL_MS: int(500, 600_000),
@@ -199,6 +201,8 @@ export interface LiveSettings {
   trackIou: number;
   /** Embeddings per track at most. */
   maxEmbedsPerTrack: number;
+  /** ffmpeg decoder threads per camera (0 = ffmpeg's own choice). */
+  decodeThreads: number;
   /** Event bus across replicas (redis://…); undefined = in-process. */
   redisUrl?: string;
   redisPrefix: string;
@@ -212,6 +216,7 @@ export const LIVE_ENV_HELP = `Live recognition:
   BOOSTFACE_TRACK_MAX_AGE    missed frames before a track ends (default 30)
   BOOSTFACE_TRACK_IOU        minimum IoU to continue a track (default 0.3)
   BOOSTFACE_TRACK_EMBEDS     embeddings per track at most (default 8)
+  BOOSTFACE_DECODE_THREADS   ffmpeg decoder threads per camera (default ${DEFAULT_DECODE_THREADS}; 0 = ffmpeg's choice, one per core)
   BOOSTFACE_REDIS_URL        share events between server replicas through Redis (redis://host:6379)
   BOOSTFACE_REDIS_PREFIX     channel prefix on that Redis (default boostface)
   BOOSTFACE_POSTGRES_URL     keep sightings and alerts in PostgreSQL, shared by every process
@@ -228,6 +233,7 @@ export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings
     trackMaxAge: numberSetting(env, 'BOOSTFACE_TRACK_MAX_AGE', 30),
     trackIou: numberSetting(env, 'BOOSTFACE_TRACK_IOU', 0.3),
     maxEmbedsPerTrack: numberSetting(env, 'BOOSTFACE_TRACK_EMBEDS', 8),
+    decodeThreads: numberSetting(env, 'BOOSTFACE_DECODE_THREADS', DEFAULT_DECODE_THREADS),
     redisUrl: env.BOOSTFACE_REDIS_URL || undefined,
     redisPrefix: env.BOOSTFACE_REDIS_PREFIX || 'boostface',
   };

@@ -397,6 +397,7 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
   };
   const cameras = new CameraManager({
     repository: cluster ? NOT_STORED : new SqliteCameraRepository(core.db),
+    sourceOptions: { decodeThreads: s.decodeThreads },
     onFrame: (frame, camera) => {
       latest.set(camera.id, frame);
       schedulerFor(camera).offer(frame);

@@ -23,11 +23,18 @@ describe('buildFfmpegArgs', () => {
 
   it('writes quiet, stdin-free raw rgb24 video of the first video stream to stdout', () => {
     const args = buildFfmpegArgs(camera({}), size);
-    expect(args.slice(0, 5)).toEqual(['-hide_banner', '-nostdin', '-loglevel', 'error', '-rtsp_transport']);
+    expect(args.slice(0, 7)).toEqual(['-hide_banner', '-nostdin', '-loglevel', 'error', '-threads', '1', '-rtsp_transport']);
     expect(valueOf(args, '-map')).toBe('0:v:0');
     expect(args).toContain('-an');
     expect(valueOf(args, '-fps_mode')).toBe('passthrough');
     expect(args.slice(-5)).toEqual(['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+  });
+
+  it('decodes on one thread unless told otherwise, as an input option (before -i)', () => {
+    const threadsOf = (args: string[]) => [valueOf(args, '-threads'), args.indexOf('-threads') < args.indexOf('-i')];
+    expect(threadsOf(buildFfmpegArgs(camera({}), size))).toEqual(['1', true]);
+    expect(threadsOf(buildFfmpegArgs(camera({}), size, 0))).toEqual(['0', true]);
+    expect(threadsOf(buildFfmpegArgs(camera({}), size, 4))).toEqual(['4', true]);
   });
 
   it('always scales to the exact size, after an fps cap when one is set', () => {

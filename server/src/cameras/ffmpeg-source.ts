@@ -8,7 +8,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { redactUrlCredentials, type CameraConfig } from './camera-config.js';
 import { terminate, TextTail } from './child-process.js';
 import { hasFixedSize, resolveDecodeSize, type Size } from './decode-size.js';
-import { buildFfmpegArgs } from './ffmpeg-args.js';
+import { buildFfmpegArgs, DEFAULT_DECODE_THREADS } from './ffmpeg-args.js';
 import { FrameSplitter } from './frame-splitter.js';
 import { decideAfterRun, retryAttempt, type RunEnd, type SourceHealth, type SourceState } from './source-health.js';
 import { probeStream, type StreamInfo } from './stream-probe.js';
@@ -36,6 +36,8 @@ export interface SourceHandlers {
 
 export interface FfmpegSourceOptions {
   ffmpegPath?: string;
+  /** ffmpeg decoder threads (default DEFAULT_DECODE_THREADS; 0 = ffmpeg's own choice). */
+  decodeThreads?: number;
   ffprobePath?: string;
   backoff?: BackoffPolicy;
   /** Runs in a row without a frame before the state is 'failed' (files then stop retrying). */
@@ -80,6 +82,7 @@ export class FfmpegSource implements CameraSource {
   ) {
     this.opts = {
       ffmpegPath: options.ffmpegPath ?? 'ffmpeg',
+      decodeThreads: options.decodeThreads ?? DEFAULT_DECODE_THREADS,
       ffprobePath: options.ffprobePath ?? 'ffprobe',
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       maxFailures: options.maxFailures ?? 3,
@@ -181,7 +184,7 @@ export class FfmpegSource implements CameraSource {
   private runFfmpeg(size: Size, fps: number | undefined): Promise<void> {
     const { config } = this;
     return new Promise((resolve) => {
-      const child = spawn(this.opts.ffmpegPath, buildFfmpegArgs(config, size), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.opts.ffmpegPath, buildFfmpegArgs(config, size, this.opts.decodeThreads), { stdio: ['ignore', 'pipe', 'pipe'] });
       this.child = child;
       const stderr = new TextTail();
       const runStart = this.opts.now();
