@@ -353,3 +353,21 @@ export function roleSettings(env: NodeJS.ProcessEnv = process.env, flag?: string
   }
   return { role, leaseTtlMs };
 }
+
+/** The stores a backup carries, each behind its port. */
+export const STORE_KINDS = ['tokens', 'audit', 'wall', 'cameras', 'sightings', 'alerts'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+export type StoreBackend = 'sqlite' | 'redis' | 'postgres';
+
+/**
+ * Where each store lives under these settings, as `serve` opens them: with Redis, API tokens, the audit log and the
+ * wall are shared there (every role); camera configurations are in Redis for roles api and worker (role all runs the
+ * cameras of its own store); sightings and alerts in PostgreSQL when configured; everything else in the data
+ * directory's SQLite store.
+ */
+export function storePlacement(env: NodeJS.ProcessEnv = process.env, roleFlag?: string): Record<StoreKind, StoreBackend> {
+  const shared: StoreBackend = liveSettings(env).redisUrl ? 'redis' : 'sqlite';
+  const metadata: StoreBackend = storeSettings(env).postgresUrl ? 'postgres' : 'sqlite';
+  const { role } = roleSettings(env, roleFlag);
+  return { tokens: shared, audit: shared, wall: shared, cameras: role === 'all' ? 'sqlite' : 'redis', sightings: metadata, alerts: metadata };
+}

@@ -15,7 +15,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { BusTracks } from './api/bus-tracks.js';
 import { SharedWallPresence } from './api/shared-wall-presence.js';
 import { InProcessBus } from './bus/in-process-bus.js';
@@ -53,6 +53,7 @@ import { RedisAuditLog } from './store/redis-audit-log.js';
 import { RedisLeaseStore } from './store/redis-camera-leases.js';
 import { RedisTokenStore } from './store/redis-token-store.js';
 import { RedisWallStore } from './store/redis-wall-store.js';
+import { connectSharedRedis } from './store/redis-connection.js';
 import { sqliteAlertStore, type AlertStore } from './store/alert-store.js';
 import { openPostgresMetadata } from './store/postgres-db.js';
 import { sqliteSightingStore, type SightingStore } from './store/sighting-store.js';
@@ -226,22 +227,12 @@ export async function openCluster(env: NodeJS.ProcessEnv): Promise<Cluster> {
   const live = liveSettings(env);
   const { leaseTtlMs } = roleSettings(env);
   if (!live.redisUrl) throw new StoreError('UNAVAILABLE', 'a cluster needs BOOSTFACE_REDIS_URL');
-  // Commands fail at once while Redis is away (no offline queue) and never hang longer than a lease interval: the
-  // lease keeper must learn in time that it cannot renew.
-  const redis = new Redis(live.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: Math.max(250, Math.floor(leaseTtlMs / 3)),
-    connectionName: `${live.redisPrefix}:cluster`,
+  // Commands never hang longer than a lease interval: the lease keeper must learn in time that it cannot renew.
+  const redis = await connectSharedRedis(live.redisUrl, {
+    name: `${live.redisPrefix}:cluster`,
+    commandTimeoutMs: Math.max(250, Math.floor(leaseTtlMs / 3)),
+    purpose: 'the shared camera store and leases',
   });
-  redis.on('error', () => undefined); // reported by the lease keeper and the camera store, once per outage
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw new StoreError('UNAVAILABLE', `cannot reach Redis for the shared camera store and leases: ${(err as Error).message}`);
-  }
   const cameras = new RedisCameraRepository(redis, live.redisPrefix);
   const tokens = new RedisTokenStore(redis, live.redisPrefix);
   return {

@@ -2,10 +2,12 @@
  * Sightings and alerts in a real PostgreSQL (a throwaway cluster, postgres-server.ts): the SightingStore and
  * AlertStore contracts, as SQLite passes them; and what only a shared database has to get right: processes that set
  * up the schema at the same moment, stranger numbers reserved by several processes at once (never one number twice),
- * a database from a newer BoostFace refused, an unreachable server named.
+ * a database from a newer BoostFace refused, an unreachable server named; `boostface doctor`'s check of it.
  */
+import os from 'node:os';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runDoctor } from '../src/ops/doctor.js';
 import { alertStoreContract } from '../src/store/alert-store-contract.js';
 import { openPostgresMetadata } from '../src/store/postgres-db.js';
 import { sighting, sightingStoreContract } from '../src/store/sighting-store-contract.js';
@@ -66,6 +68,22 @@ if (server) {
       await expect(openPostgresMetadata(url)).rejects.toMatchObject({ code: 'CORRUPT_STORE', message: expect.stringMatching(/schema version 99, newer than this BoostFace/) });
       expect((await client.query('SELECT version FROM boostface_schema')).rows).toEqual([{ version: 99 }]);
       await client.end();
+    });
+
+    it('is checked by boostface doctor: reachable, its schema version, one from a newer BoostFace a failure', async () => {
+      const url = await server.freshDatabase();
+      const doctor = async () => {
+        const report = await runDoctor({ env: { BOOSTFACE_DATA_DIR: os.tmpdir(), BOOSTFACE_MODELS: '/nonexistent', BOOSTFACE_POSTGRES_URL: url }, timeoutMs: 5000 });
+        return report.checks.find((c) => c.name === 'postgres');
+      };
+      expect(await doctor()).toMatchObject({ status: 'ok', detail: expect.stringMatching(/PostgreSQL \d+.* answered in \d+ ms, no BoostFace tables yet/) });
+      await (await openPostgresMetadata(url)).close();
+      expect(await doctor()).toMatchObject({ status: 'ok', detail: expect.stringMatching(/BoostFace schema v1$/), data: { schemaVersion: 1 } });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query('UPDATE boostface_schema SET version = 99');
+      await client.end();
+      expect(await doctor()).toMatchObject({ status: 'fail', detail: expect.stringMatching(/schema v99, newer than this BoostFace/) });
     });
 
     it('names the server it cannot reach, without the password', async () => {

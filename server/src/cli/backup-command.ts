@@ -7,15 +7,21 @@ import { Progress } from './progress.js';
 import { UsageError } from './usage.js';
 
 export const BACKUP_USAGE = `Usage:
-  boostface backup --out FILE [--with-snapshots] [--force] [--data-dir DIR] [--gallery embedded|milvus] [--config FILE]
-      Write the gallery (identities, templates with embeddings), the store (cameras, sightings, tokens, audit log,
-      alerts, wall) and, with --with-snapshots, the snapshot JPEGs into one archive (tar.gz with a sha256 manifest).
+  boostface backup --out FILE [--with-snapshots] [--force] [--data-dir DIR] [--gallery embedded|milvus] [--role R] [--config FILE]
+      Write the gallery (identities, templates with embeddings), the stores (API tokens with their hashes, audit log,
+      wall, cameras, sightings, alerts) and, with --with-snapshots, the snapshot JPEGs into one archive (tar.gz with a
+      sha256 manifest). Each store is read from where the configuration keeps it, as serve does: the data directory,
+      Redis (BOOSTFACE_REDIS_URL) or PostgreSQL (BOOSTFACE_POSTGRES_URL); snapshots from BOOSTFACE_SNAPSHOT_DIR.
       Works while the server runs. The file appears only when complete; --force replaces an existing FILE.
-  boostface restore FILE [--force] [--data-dir DIR] [--gallery embedded|milvus] [--config FILE]
-      Verify every checksum of FILE, then restore it into the data directory and the configured gallery (embedded, or
-      Milvus via BOOSTFACE_MILVUS_*). Refuses a data directory or Milvus gallery that is not empty unless --force
-      (embedded: replaced; Milvus: upserted), and a backup made with another recognizer. Stop the server first.
-  --config FILE as for serve (default BOOSTFACE_CONFIG): the data directory, recognizer and Milvus settings.
+  boostface restore FILE [--force] [--data-dir DIR] [--gallery embedded|milvus] [--role R] [--config FILE]
+      Verify every checksum of FILE, then restore it into the configured gallery (embedded, or Milvus via
+      BOOSTFACE_MILVUS_*) and stores, wherever this configuration keeps them: a single box's backup restores into a
+      scale-out deployment (Redis, PostgreSQL) and back (docs/scale-out.md). Refuses a data directory, Milvus gallery
+      or store that is not empty unless --force (data directory: replaced; Milvus, Redis, PostgreSQL: upserted), and a
+      backup made with another recognizer. Stop the servers first.
+  --role R      all | api | worker, as for serve (default BOOSTFACE_ROLE or all): with api or worker the camera
+                configurations are the ones shared in Redis; with all, those of the data directory.
+  --config FILE as for serve (default BOOSTFACE_CONFIG): the data directory, recognizer, Milvus, Redis and PostgreSQL.
 Exit status: 0 done, 1 failed (nothing restored when the archive is damaged), 2 usage error.`;
 
 const print = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
@@ -52,19 +58,21 @@ function failed(label: string, err: unknown): number {
   throw err;
 }
 
+/** The options backup and restore both take. */
+const SHARED_OPTIONS = {
+  force: { type: 'boolean', default: false },
+  'data-dir': { type: 'string' },
+  gallery: { type: 'string' },
+  role: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function backupCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      out: { type: 'string', short: 'o' },
-      'with-snapshots': { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      'data-dir': { type: 'string' },
-      gallery: { type: 'string' },
-      config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...SHARED_OPTIONS, out: { type: 'string', short: 'o' }, 'with-snapshots': { type: 'boolean', default: false } },
   });
   if (values.help) {
     process.stdout.write(BACKUP_USAGE + '\n');
@@ -77,6 +85,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
       env: commandEnv(values),
       out: values.out,
       gallery: galleryFlag(values.gallery),
+      role: values.role,
       withSnapshots: values['with-snapshots'],
       force: values.force,
       onProgress: progressReporter('backup'),
@@ -93,7 +102,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { force: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, gallery: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: SHARED_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(BACKUP_USAGE + '\n');
@@ -105,10 +114,11 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       env: commandEnv(values),
       file: positionals[0],
       gallery: galleryFlag(values.gallery),
+      role: values.role,
       force: values.force,
       onProgress: progressReporter('restore'),
     });
-    process.stderr.write(`restore: ${r.gallery.identities} identities, ${r.gallery.templates} templates into the ${r.backend} gallery, store ${r.store ? 'restored' : 'not in the backup'}, ${r.snapshots} snapshots, in ${r.seconds.toFixed(1)} s\n`);
+    process.stderr.write(`restore: ${r.gallery.identities} identities, ${r.gallery.templates} templates into the ${r.backend} gallery, store ${r.store ? `${Object.values(r.store).reduce((a, b) => a + b, 0)} records` : 'not in the backup'}, ${r.snapshots} snapshots, in ${r.seconds.toFixed(1)} s\n`);
     print(r);
     return 0;
   } catch (err) {

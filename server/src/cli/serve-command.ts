@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startApiServer } from '../api/server.js';
 import { applyConfigFile, withConfigSource } from '../config-file.js';
-import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings, ROLE_ENV_HELP, roleSettings, storeSettings } from '../config.js';
+import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings, ROLE_ENV_HELP, roleSettings, storePlacement, storeSettings } from '../config.js';
 import { createLogger, forComponent } from '../log/logger.js';
 import { startProbeServer } from '../api/probes.js';
 import { openCluster, openCore, startApiView, startLive, type Cluster, type Live } from '../main.js';
@@ -55,7 +55,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const explain = (err: unknown) => (config ? withConfigSource(err, config) : err);
   const settings = (() => {
     try {
-      return { log: logSettings(env), api: apiSettings(env), engine: engineSettings(env), live: liveSettings(env), store: storeSettings(env), role: roleSettings(env, values.role) };
+      return {
+        log: logSettings(env),
+        api: apiSettings(env),
+        engine: engineSettings(env),
+        live: liveSettings(env),
+        store: storeSettings(env),
+        role: roleSettings(env, values.role),
+        placement: storePlacement(env, values.role),
+      };
     } catch (err) {
       throw explain(err);
     }
@@ -80,8 +88,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   );
   // Roles api and worker share the camera configuration and leases through Redis. Every process with Redis (role all
   // included: its Redis bus means replicas) shares the API tokens and the audit log there; a single process keeps
-  // them in its store.
-  const cluster: Cluster | undefined = role === 'all' && !settings.live.redisUrl ? undefined : await openCluster(env);
+  // them in its store (storePlacement, which backup and restore follow too).
+  const cluster: Cluster | undefined = settings.placement.tokens === 'redis' || settings.placement.cameras === 'redis' ? await openCluster(env) : undefined;
   const core = await openCore(env, { logger }).catch(async (err: unknown) => {
     await cluster?.close();
     return Promise.reject(explain(err));

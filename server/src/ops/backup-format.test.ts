@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKUP_FORMAT, BackupError, checkHeader, decodeEmbedding, encodeEmbedding, identityRecord, parseIdentityLine } from './backup-format.js';
+import { BACKUP_FORMAT, BackupError, checkHeader, decodeEmbedding, encodeEmbedding, identityRecord, parseIdentityLine, storePartKind, storePartName } from './backup-format.js';
 
 describe('backup format', () => {
   it('round-trips embeddings bit for bit, including values JSON numbers would round', () => {
@@ -24,11 +24,19 @@ describe('backup format', () => {
     expect(() => parseIdentityLine('not json', 2, 'p line 2')).toThrow(/p line 2: not JSON/);
   });
 
+  it('names store parts by store and reads the store back from the name', () => {
+    expect(storePartName('sightings', 12)).toBe('stores/sightings-00012.jsonl');
+    expect(storePartKind(storePartName('audit', 0))).toBe('audit');
+    expect(storePartKind('stores/secrets-00000.jsonl')).toBeUndefined();
+    expect(storePartKind('stores/tokens-1.jsonl')).toBeUndefined();
+  });
+
   it('accepts its own header and refuses foreign or newer ones', () => {
     const header = { format: BACKUP_FORMAT, formatVersion: 1, gallery: { backend: 'embedded', space: { model: 'm', dim: 4 } } };
     expect(checkHeader(header, 'f').gallery.space).toEqual({ model: 'm', dim: 4 });
+    expect(checkHeader({ ...header, formatVersion: 2 }, 'f').formatVersion).toBe(2);
     expect(() => checkHeader({ format: 'other' }, 'f')).toThrow(/f is not a BoostFace backup/);
-    expect(() => checkHeader({ ...header, formatVersion: 2 }, 'f')).toThrow(/v2, newer than this BoostFace reads \(v1\)/);
+    expect(() => checkHeader({ ...header, formatVersion: 3 }, 'f')).toThrow(/v3, newer than this BoostFace reads \(v2\)/);
     expect(() => checkHeader({ ...header, gallery: { backend: 'embedded' } }, 'f')).toThrow(/no embedding space/);
   });
 });

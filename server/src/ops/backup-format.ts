@@ -1,26 +1,34 @@
 /**
- * The backup archive format (a gzip-compressed tar, version 1), shared by backup and restore.
+ * The backup archive format (a gzip-compressed tar, version 2), shared by backup and restore.
  *
- *   backup.json                     first: what this is (format, versions, embedding space, source backend)
+ *   backup.json                     first: what this is (format, versions, embedding space, source backends)
  *   gallery/identities-NNNNN.jsonl  one identity per line with all its templates, embeddings as base64 float32 (LE)
- *   store/store.sqlite              a consistent copy of the operational store (cameras, sightings, tokens, audit, ...)
+ *   stores/<store>-NNNNN.jsonl      one record per line of each store: tokens, audit, wall, cameras, sightings, alerts
+ *                                   (store-records.ts)
  *   snapshots/<camera>/<day>/...    best-face JPEGs, only with --with-snapshots
  *   manifest.json                   last: size and sha256 of every entry above, and counts
  *
- * The gallery part is backend-neutral (read and written through the Gallery port), so a backup of the embedded
- * gallery restores into Milvus and back. The manifest comes last because entries are hashed while they are streamed
- * into the archive; restore therefore reads the whole archive before it trusts any of it.
+ * Version 1 had, instead of stores/, `store/store.sqlite`: a copy of the data directory's SQLite store; restore still
+ * reads it (through the SQLite adapters, into wherever the stores are configured now).
+ *
+ * Every part is backend-neutral (read and written through the ports), so a backup of the embedded gallery restores
+ * into Milvus and back, and one of the SQLite store into Redis and PostgreSQL and back. The manifest comes last
+ * because entries are hashed while they are streamed into the archive; restore therefore reads the whole archive
+ * before it trusts any of it.
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import { STORE_KINDS, type StoreBackend, type StoreKind } from '../config.js';
 import type { EmbeddingSpace, Identity, Template, TemplateKind } from '../gallery/gallery.js';
 
 export const BACKUP_FORMAT = 'boostface-backup';
-export const BACKUP_FORMAT_VERSION = 1;
+export const BACKUP_FORMAT_VERSION = 2;
 export const HEADER_ENTRY = 'backup.json';
 export const MANIFEST_ENTRY = 'manifest.json';
 export const GALLERY_PREFIX = 'gallery/';
+/** Version 1: the SQLite store file. */
 export const STORE_ENTRY = 'store/store.sqlite';
+export const STORES_PREFIX = 'stores/';
 export const SNAPSHOTS_PREFIX = 'snapshots/';
 
 export type BackupErrorCode = 'NOT_FOUND' | 'EXISTS' | 'BAD_ARCHIVE' | 'CHECKSUM' | 'MODEL_MISMATCH' | 'NOT_EMPTY' | 'IN_USE';
@@ -42,8 +50,10 @@ export interface BackupHeader {
   /** Version of the BoostFace that wrote it. */
   boostface: string;
   gallery: { backend: 'embedded' | 'milvus'; space: EmbeddingSpace };
-  /** PRAGMA user_version of the store copy; null when the data directory had no store. */
-  storeSchemaVersion: number | null;
+  /** Version 1: PRAGMA user_version of the store copy; null when the data directory had no store. */
+  storeSchemaVersion?: number | null;
+  /** Version 2: where each store was read from. */
+  stores?: Record<StoreKind, StoreBackend>;
   withSnapshots: boolean;
 }
 
@@ -56,7 +66,7 @@ export interface ManifestEntry {
 export interface BackupCounts {
   identities: number;
   templates: number;
-  /** Rows per store table; null without a store. */
+  /** Records per store (version 1: rows per table of the store file; null without one). */
   store: Record<string, number> | null;
   snapshots: number;
 }
@@ -99,12 +109,16 @@ export function encodeEmbedding(v: Float32Array): string {
   return b.toString('base64');
 }
 
-export function decodeEmbedding(s: string, dim: number, what: string): Float32Array {
+/** `dim` undefined: any length (sightings keep the space of the recognizer that made them). */
+export function decodeEmbedding(s: string, dim: number | undefined, what: string): Float32Array {
   const b = Buffer.from(s, 'base64');
-  if (b.byteLength !== dim * 4) throw new BackupError('BAD_ARCHIVE', `${what}: the embedding has ${b.byteLength / 4} values, expected ${dim}`);
-  const out = new Float32Array(dim);
+  if (dim === undefined ? b.byteLength % 4 !== 0 : b.byteLength !== dim * 4) {
+    throw new BackupError('BAD_ARCHIVE', `${what}: the embedding has ${b.byteLength / 4} values, expected ${dim ?? 'a whole number'}`);
+  }
+  const n = b.byteLength / 4;
+  const out = new Float32Array(n);
   if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(b);
-  else for (let i = 0; i < dim; i++) out[i] = b.readFloatLE(i * 4);
+  else for (let i = 0; i < n; i++) out[i] = b.readFloatLE(i * 4);
   return out;
 }
 
@@ -169,4 +183,11 @@ export function checkHeader(raw: unknown, file: string): BackupHeader {
     throw new BackupError('BAD_ARCHIVE', `${file}: the header has no embedding space`);
   }
   return h as BackupHeader;
+}
+
+/** The name of a store part, and back: its store, or undefined when it is no part of this version's stores. */
+export const storePartName = (kind: StoreKind, part: number) => `${STORES_PREFIX}${kind}-${String(part).padStart(5, '0')}.jsonl`;
+export function storePartKind(name: string): StoreKind | undefined {
+  const m = /^stores\/([a-z]+)-\d{5}\.jsonl$/.exec(name);
+  return m && (STORE_KINDS as readonly string[]).includes(m[1]) ? (m[1] as StoreKind) : undefined;
 }

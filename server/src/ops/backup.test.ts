@@ -1,19 +1,24 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraConfig } from '../cameras/camera-config.js';
 import { EmbeddedGallery } from '../gallery/embedded-gallery.js';
 import type { Gallery, Template } from '../gallery/gallery.js';
+import { sqliteAlertStore } from '../store/alert-store.js';
 import { SqliteAuditLog } from '../store/audit-log.js';
 import { sqliteSightingStore } from '../store/sighting-store.js';
 import { SqliteCameraRepository } from '../store/sqlite-camera-repository.js';
 import { openStoreDb } from '../store/store-db.js';
 import { SqliteTokenStore } from '../store/token-store.js';
+import { SqliteWallStore } from '../store/wall-store.js';
 import { createBackup } from './backup.js';
-import { BackupError } from './backup-format.js';
+import { BACKUP_FORMAT, BackupError, HEADER_ENTRY, MANIFEST_ENTRY, STORE_ENTRY } from './backup-format.js';
+import { copySqlite } from './sqlite-copy.js';
+import { readTar, TarWriter } from './tar.js';
 import { restoreBackup } from './restore.js';
 
 // No inference here: the recognizer's embedding space comes from the manifest, so empty model files will do.
@@ -53,10 +58,14 @@ async function contentOf(dataDir: string) {
   }
 }
 
+/** Every row of the store; a camera's creation and update times are no part of its configuration (not backed up). */
 function storeRows(dataDir: string) {
   const db = new Database(path.join(dataDir, 'store.sqlite'), { readonly: true });
   try {
-    return Object.fromEntries(['cameras', 'sightings', 'api_tokens', 'audit_log'].map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()]));
+    return {
+      ...Object.fromEntries(['sightings', 'api_tokens', 'audit_log', 'alerts', 'wall_state'].map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()])),
+      cameras: db.prepare('SELECT id, config FROM cameras ORDER BY 1').all(),
+    };
   } finally {
     db.close();
   }
@@ -103,6 +112,8 @@ describe('backup and restore of an embedded data directory', () => {
     });
     await new SqliteTokenStore(db).create({ name: 'ops', role: 'admin' });
     await new SqliteAuditLog(db).append({ actor: null, action: 'test.seed', outcome: 'ok' });
+    await new SqliteWallStore(db).apply({ op: 'assign', tile: 1, cameraId: 'cam-1' }, 'alice');
+    await sqliteAlertStore(db).put({ id: 'a1', at: 1500, kind: 'unknown', cameraId: 'cam-1', trackId: 't1', identityId: null, payload: { label: 'Stranger 1', score: null }, acknowledgedAt: null, acknowledgedBy: null });
     db.close();
     fs.mkdirSync(path.join(source, 'snapshots/cam-1/2026-01-01'), { recursive: true });
     fs.writeFileSync(path.join(source, 'snapshots/cam-1/2026-01-01/t1-face.jpg'), Buffer.from([0xff, 0xd8, 1, 2, 3]));
@@ -118,7 +129,7 @@ describe('backup and restore of an embedded data directory', () => {
     const stages = new Set<string>();
     const r = await createBackup({ env: env(source), out: archive, withSnapshots: true, onProgress: (p) => stages.add(p.stage) });
     expect(r.counts).toMatchObject({ identities: 3, templates: 9, snapshots: 1 });
-    expect(r.counts.store).toMatchObject({ cameras: 1, sightings: 1, api_tokens: 1, audit_log: 1 });
+    expect(r.counts.store).toEqual({ tokens: 1, audit: 1, wall: 1, cameras: 1, sightings: 1, alerts: 1 });
     expect(r.space).toEqual(space);
     expect([...stages].sort()).toEqual(['gallery', 'snapshots', 'store']);
     expect(fs.readdirSync(path.dirname(archive))).toEqual(['backup.tar.gz']);
@@ -135,6 +146,27 @@ describe('backup and restore of an embedded data directory', () => {
     expect(fs.readdirSync(target).sort()).toEqual(['gallery.sqlite', 'snapshots', 'store.sqlite']);
     expect(storeRows(target)).toEqual(storeRows(source));
     expect(fs.readFileSync(path.join(target, 'snapshots/cam-1/2026-01-01/t1-face.jpg'))).toEqual(Buffer.from([0xff, 0xd8, 1, 2, 3]));
+  });
+
+  it('restores a version-1 archive (the store as a SQLite file) through the store ports', async () => {
+    const v1 = dir('out/v1.tar.gz');
+    await writeV1Archive(v1, path.join(source, 'store.sqlite'));
+    const target = dir('restored-v1');
+    const r = await restoreBackup({ env: env(target), file: v1 });
+    expect(r.store).toEqual({ tokens: 1, audit: 1, wall: 1, cameras: 1, sightings: 1, alerts: 1 });
+    expect(storeRows(target)).toEqual(storeRows(source));
+  });
+
+  it('refuses store parts that do not hold valid records, before writing anything', async () => {
+    const tar = zlib.gunzipSync(fs.readFileSync(archive)).toString('latin1');
+    // Same length, so that only the record is wrong: a token whose role no longer parses, with a matching manifest.
+    const bad = dir('out/bad-record.tar.gz');
+    await rewriteArchive(archive, bad, (name, data) => (name.startsWith('stores/tokens-') ? Buffer.from(data.toString('utf8').replace('"role":"admin"', '"role":"root!"')) : data));
+    expect(tar).toContain('"role":"admin"');
+    const target = dir('bad-record');
+    const e = await restoreBackup({ env: env(target), file: bad }).catch((err) => err);
+    expect(e).toMatchObject({ code: 'BAD_ARCHIVE', message: expect.stringMatching(/stores\/tokens-00000\.jsonl line 1: bad or missing "role"/) });
+    expect(fs.existsSync(target)).toBe(false);
   });
 
   it('refuses a data directory that is not empty, and replaces it with --force', async () => {
@@ -198,3 +230,40 @@ describe('backup and restore of an embedded data directory', () => {
     expect(fs.readdirSync(existing)).toEqual([]);
   });
 });
+
+/** A version-1 archive as BoostFace 0.x wrote it: no gallery identities here, the store as one SQLite file. */
+async function writeV1Archive(file: string, store: string): Promise<void> {
+  const copy = dir('v1-store.sqlite');
+  await copySqlite(store, copy);
+  const gzip = zlib.createGzip();
+  const done = pipeline(gzip, fs.createWriteStream(file));
+  const tar = new TarWriter(gzip);
+  const header = { format: BACKUP_FORMAT, formatVersion: 1, createdAt: new Date().toISOString(), boostface: '0.1.0', gallery: { backend: 'embedded', space }, storeSchemaVersion: 2, withSnapshots: false };
+  const entries = [await tar.add(HEADER_ENTRY, Buffer.from(JSON.stringify(header))), await tar.addFile(STORE_ENTRY, copy)];
+  await tar.add(MANIFEST_ENTRY, Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, formatVersion: 1, entries, counts: { identities: 0, templates: 0, store: {}, snapshots: 0 } })));
+  await tar.finish();
+  gzip.end();
+  await done;
+}
+
+/** A copy of an archive with some entries' data changed, and a manifest that matches (only the record check can tell). */
+async function rewriteArchive(from: string, to: string, change: (name: string, data: Buffer) => Buffer): Promise<void> {
+  const gzip = zlib.createGzip();
+  const done = pipeline(gzip, fs.createWriteStream(to));
+  const tar = new TarWriter(gzip);
+  const entries = [];
+  let manifest: { entries: unknown[] } | undefined;
+  for await (const e of readTar((async function* () {
+    yield zlib.gunzipSync(fs.readFileSync(from));
+  })())) {
+    const chunks: Buffer[] = [];
+    for await (const c of e.body) chunks.push(c);
+    const data = Buffer.concat(chunks);
+    if (e.path === MANIFEST_ENTRY) manifest = JSON.parse(data.toString('utf8'));
+    else entries.push(await tar.add(e.path, change(e.path, data)));
+  }
+  await tar.add(MANIFEST_ENTRY, Buffer.from(JSON.stringify({ ...manifest, entries })));
+  await tar.finish();
+  gzip.end();
+  await done;
+}

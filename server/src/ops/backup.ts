@@ -1,11 +1,13 @@
 /**
- * `boostface backup`: the gallery, the store and optionally the snapshots of a data directory into one archive
- * (format: backup-format.ts).
+ * `boostface backup`: the gallery, every store and optionally the snapshots of a deployment into one archive
+ * (format: backup-format.ts), each read from where the configuration keeps it (storePlacement, as `serve`).
  *
- * - Embedded gallery and store: SQLite online-backup copies first (consistent, and possible while a server runs:
- *   the gallery's pid lock is not needed because the copy, not the live file, is opened through the Gallery port).
+ * - Embedded gallery and SQLite store: SQLite online-backup copies first (consistent, and possible while a server
+ *   runs: the gallery's pid lock is not needed because the copy, not the live file, is opened through the ports).
  *   The two copies are taken one after the other, not in one transaction.
- * - Milvus gallery: read live through the Gallery port; changes made while the backup runs may or may not be in it.
+ * - Milvus gallery, stores in Redis and PostgreSQL: read live through the ports; changes made while the backup runs
+ *   may or may not be in it.
+ * - Snapshots: from the configured snapshot directory (BOOSTFACE_SNAPSHOT_DIR, default in the data directory).
  * - Nothing half-written: everything goes into a hidden work directory beside the output, and the finished archive
  *   is fsynced and renamed to its name at the end.
  */
@@ -13,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { engineSettings } from '../config.js';
+import { engineSettings, STORE_KINDS, storePlacement, storeSettings } from '../config.js';
 import { EmbeddedGallery, GALLERY_FILE } from '../gallery/embedded-gallery.js';
 import { GalleryError, type EmbeddingSpace, type Gallery } from '../gallery/gallery.js';
 import { MilvusGallery } from '../gallery/milvus-gallery.js';
@@ -29,21 +31,23 @@ import {
   identityRecord,
   MANIFEST_ENTRY,
   SNAPSHOTS_PREFIX,
-  STORE_ENTRY,
+  storePartName,
   type BackupCounts,
   type BackupHeader,
   type BackupManifest,
   type ManifestEntry,
 } from './backup-format.js';
 import { mapConcurrent } from './concurrency.js';
-import { copySqlite, sqliteSummary } from './sqlite-copy.js';
+import { copySqlite } from './sqlite-copy.js';
+import { STORE_RECORDS } from './store-records.js';
+import { openStores, usesSqlite, type OpenedStores } from './store-set.js';
 import { TarWriter } from './tar.js';
 
 export interface OpsProgress {
   stage: 'gallery' | 'store' | 'snapshots' | 'verify';
   done: number;
   total: number;
-  unit: 'identities' | 'files' | 'bytes';
+  unit: 'identities' | 'records' | 'files' | 'bytes';
 }
 
 export interface BackupOptions {
@@ -52,6 +56,8 @@ export interface BackupOptions {
   out: string;
   /** embedded | milvus; default BOOSTFACE_GALLERY or embedded. */
   gallery?: string;
+  /** all | api | worker, as `serve --role`: where the camera configurations are (default BOOSTFACE_ROLE or all). */
+  role?: string;
   withSnapshots?: boolean;
   /** Replace an existing output file. */
   force?: boolean;
@@ -69,6 +75,8 @@ export interface BackupResult {
 
 /** Identities per gallery part, and the size at which a part is cut early. */
 const PART_IDENTITIES = 1000;
+/** Store records per part (tokens, sightings, ...), cut early at the same size. */
+const PART_RECORDS = 10_000;
 const PART_BYTES = 32 * 1024 * 1024;
 const PAGE = 200;
 const READS_IN_FLIGHT = 8;
@@ -78,26 +86,27 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   const progress = options.onProgress ?? (() => undefined);
   const settings = engineSettings(options.env);
   const backend = galleryBackend(options.env, options.gallery);
+  const placement = storePlacement(options.env, options.role);
+  const snapshotRoot = storeSettings(options.env).snapshotDir;
   const space = await recognizerSpace(settings);
   const dataDir = settings.dataDir;
   const out = path.resolve(options.out);
   if (fs.existsSync(out) && !options.force) throw new BackupError('EXISTS', `${out} exists; choose another name or pass --force to replace it`);
   if (!fs.existsSync(path.dirname(out))) throw new BackupError('NOT_FOUND', `the directory ${path.dirname(out)} does not exist`);
-  if (backend === 'embedded' && !fs.existsSync(dataDir)) throw new BackupError('NOT_FOUND', `the data directory ${dataDir} does not exist`);
+  if ((backend === 'embedded' || usesSqlite(placement)) && !fs.existsSync(dataDir)) throw new BackupError('NOT_FOUND', `the data directory ${dataDir} does not exist`);
 
   const work = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}.partial-`));
   let gallery: Gallery | undefined;
+  let opened: OpenedStores | undefined;
   try {
     gallery = await openSourceGallery(backend, options.env, dataDir, space, work);
 
+    // SQLite stores are read from a consistent copy (an empty store when the data directory has none yet).
+    const storeCopy = path.join(work, 'store');
+    fs.mkdirSync(storeCopy);
     const storeSource = path.join(dataDir, STORE_FILE);
-    const storeCopy = path.join(work, 'store.sqlite');
-    let store: ReturnType<typeof sqliteSummary> | null = null;
-    if (fs.existsSync(storeSource)) {
-      await copySqlite(storeSource, storeCopy);
-      store = sqliteSummary(storeCopy);
-    }
-    const snapshotRoot = path.join(dataDir, 'snapshots');
+    if (usesSqlite(placement) && fs.existsSync(storeSource)) await copySqlite(storeSource, path.join(storeCopy, STORE_FILE));
+    opened = await openStores(options.env, placement, storeCopy);
     const snapshotFiles = options.withSnapshots ? listFiles(snapshotRoot) : [];
 
     const archive = path.join(work, 'archive.tar.gz');
@@ -107,7 +116,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     written.catch(() => undefined);
     const tar = new TarWriter(gzip);
     const entries: ManifestEntry[] = [];
-    const counts: BackupCounts = { identities: 0, templates: 0, store: store?.tables ?? null, snapshots: 0 };
+    const counts: BackupCounts = { identities: 0, templates: 0, store: {}, snapshots: 0 };
 
     const header: BackupHeader = {
       format: BACKUP_FORMAT,
@@ -115,7 +124,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       createdAt: new Date().toISOString(),
       boostface: BOOSTFACE_VERSION,
       gallery: { backend, space },
-      storeSchemaVersion: store?.userVersion ?? null,
+      stores: placement,
       withSnapshots: Boolean(options.withSnapshots),
     };
     entries.push(await tar.add(HEADER_ENTRY, json(header)));
@@ -123,15 +132,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     if (gallery) {
       const total = (await gallery.count()).identities;
       const seen = new Set<string>();
-      let lines: string[] = [];
-      let bytes = 0;
-      let part = 0;
-      const flush = async () => {
-        if (lines.length === 0) return;
-        entries.push(await tar.add(`${GALLERY_PREFIX}identities-${String(part++).padStart(5, '0')}.jsonl`, Buffer.from(lines.join(''), 'utf8')));
-        lines = [];
-        bytes = 0;
-      };
+      const parts = new JsonlParts(tar, entries, (n) => `${GALLERY_PREFIX}identities-${String(n).padStart(5, '0')}.jsonl`, PART_IDENTITIES);
       let after: string | undefined;
       do {
         const page = await gallery.listIdentities({ first: PAGE, after });
@@ -148,23 +149,30 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         for (const [k, identity] of fresh.entries()) {
           const templates = templatesOf[k];
           if (!templates) continue;
-          const line = JSON.stringify(identityRecord(identity, templates)) + '\n';
-          lines.push(line);
-          bytes += line.length;
+          await parts.add(identityRecord(identity, templates));
           counts.identities++;
           counts.templates += templates.length;
-          if (lines.length >= PART_IDENTITIES || bytes >= PART_BYTES) await flush();
           progress({ stage: 'gallery', done: counts.identities, total: Math.max(total, counts.identities), unit: 'identities' });
         }
         after = page.endCursor;
       } while (after);
-      await flush();
+      await parts.flush();
     }
 
-    if (store) {
-      const size = fs.statSync(storeCopy).size;
-      entries.push(await tar.addFile(STORE_ENTRY, storeCopy));
-      progress({ stage: 'store', done: size, total: size, unit: 'bytes' });
+    // Every store, through its port, whichever backend it is on; progress once a part.
+    let records = 0;
+    const report = () => progress({ stage: 'store', done: records, total: records, unit: 'records' });
+    for (const kind of STORE_KINDS) {
+      const codec = STORE_RECORDS[kind];
+      const parts = new JsonlParts(tar, entries, (n) => storePartName(kind, n), PART_RECORDS, report);
+      let n = 0;
+      for await (const record of codec.read(opened.stores)) {
+        await parts.add(codec.encode(record));
+        n++;
+        records++;
+      }
+      await parts.flush();
+      counts.store![kind] = n;
     }
 
     for (const rel of snapshotFiles) {
@@ -199,7 +207,38 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     return { file: out, bytes: fs.statSync(out).size, seconds: (performance.now() - started) / 1000, backend, space, counts };
   } finally {
     await gallery?.close();
+    await opened?.close();
     fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** JSON Lines parts of an archive: a record per line, a part cut at `maxLines` lines or PART_BYTES. */
+class JsonlParts {
+  private lines: string[] = [];
+  private bytes = 0;
+  private part = 0;
+
+  constructor(
+    private readonly tar: TarWriter,
+    private readonly entries: ManifestEntry[],
+    private readonly name: (part: number) => string,
+    private readonly maxLines: number,
+    private readonly onFlush: () => void = () => undefined,
+  ) {}
+
+  async add(record: unknown): Promise<void> {
+    const line = JSON.stringify(record) + '\n';
+    this.lines.push(line);
+    this.bytes += line.length;
+    if (this.lines.length >= this.maxLines || this.bytes >= PART_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    this.entries.push(await this.tar.add(this.name(this.part++), Buffer.from(this.lines.join(''), 'utf8')));
+    this.lines = [];
+    this.bytes = 0;
+    this.onFlush();
   }
 }
 

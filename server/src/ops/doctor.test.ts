@@ -11,7 +11,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const byName = (r: DoctorReport) => Object.fromEntries(r.checks.map((c) => [c.name, c]));
 
 describe('doctor', () => {
-  it('names each problem: damaged model files, an uncreatable data directory, Redis and Milvus unreachable', async () => {
+  it('names each problem: damaged model files, an uncreatable data directory, Redis, PostgreSQL and Milvus unreachable', async () => {
     const models = path.join(root, 'models');
     fs.mkdirSync(models);
     // Files with the manifest's names but not its bytes.
@@ -22,6 +22,7 @@ describe('doctor', () => {
         BOOSTFACE_MODELS: models,
         BOOSTFACE_DATA_DIR: path.join(root, 'a-file', 'data'),
         BOOSTFACE_REDIS_URL: 'redis://:secret@127.0.0.1:1',
+        BOOSTFACE_POSTGRES_URL: 'postgres://boostface:pgsecret@127.0.0.1:1/boostface',
         BOOSTFACE_GALLERY: 'milvus',
         BOOSTFACE_MILVUS_ADDRESS: '127.0.0.1:1',
       },
@@ -38,6 +39,7 @@ describe('doctor', () => {
     expect(c.engine.status).toBe('fail');
     expect(c.gallery).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^milvus at 127\.0\.0\.1:1: /) });
     expect(c.redis).toMatchObject({ status: 'fail', detail: expect.stringMatching(/redis:\/\/:\*\*\*@127\.0\.0\.1:1 unreachable: .*ECONNREFUSED/) });
+    expect(c.postgres).toMatchObject({ status: 'fail', detail: expect.stringMatching(/postgres:\/\/boostface:\*\*\*@127\.0\.0\.1:1\/boostface unreachable: .*ECONNREFUSED/) });
     expect(JSON.stringify(report)).not.toContain('secret');
     const table = formatDoctorTable(report);
     expect(table).toMatch(/^FAIL {2}redis +redis:/m);
@@ -61,6 +63,7 @@ describe('doctor', () => {
     expect(c.store).toMatchObject({ status: 'fail', detail: expect.stringMatching(/schema v999, newer than this BoostFace/) });
     expect(c.gallery).toMatchObject({ status: 'ok', detail: expect.stringMatching(/does not exist yet/) });
     expect(c.redis.status).toBe('ok');
+    expect(c.postgres).toBeUndefined(); // sightings and alerts in the data directory: nothing to reach
     // Nothing was created in the data directory.
     expect(fs.readdirSync(dataDir)).toEqual(['store.sqlite']);
   });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { applyConfigFile, withConfigSource } from '../config-file.js';
-import { engineSettings, liveSettings, poolConfig, type EngineSettings, type LiveSettings } from '../config.js';
+import { engineSettings, liveSettings, poolConfig, storeSettings, type EngineSettings, type LiveSettings } from '../config.js';
 import type { PoolConfig } from '../engine/worker-pool.js';
 import { FaceAnalyzer, type AnalyzerInfo } from '../engine/face-analyzer.js';
 import { EmbeddedGallery, GALLERY_FILE } from '../gallery/embedded-gallery.js';
@@ -15,7 +15,8 @@ import { loadManifest, type ResolvedModel } from '../models/manifest.js';
 import { STORE_FILE, STORE_SCHEMA_VERSION } from '../store/store-db.js';
 import { allocatorAdvice, currentAllocator } from './allocator.js';
 import { galleryBackend, milvusOptions, recognizerSpace, type GalleryBackend } from './backends.js';
-import { commandVersion, freeBytes, listMilvusCollections, nearestExisting, pingRedis, redactUrl } from './probes.js';
+import { POSTGRES_SCHEMA_VERSION } from '../store/postgres-db.js';
+import { commandVersion, freeBytes, listMilvusCollections, nearestExisting, pingPostgres, pingRedis, redactUrl } from './probes.js';
 import { sqliteSummary } from './sqlite-copy.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -92,6 +93,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checks.push(storeCheck(settings.dataDir));
   }
   if (live) checks.push(await redisCheck(live.redisUrl, timeoutMs));
+  const postgresUrl = live && storeSettings(env).postgresUrl;
+  if (postgresUrl) checks.push(await postgresCheck(postgresUrl, timeoutMs));
   for (const command of ['ffmpeg', 'ffprobe']) {
     try {
       add(command, 'ok', await commandVersion(command, timeoutMs));
@@ -257,6 +260,22 @@ async function redisCheck(url: string | undefined, timeoutMs: number): Promise<D
     return { name: 'redis', status: 'ok', detail: `${shown} answered PING in ${ms.toFixed(0)} ms`, data: { url: shown } };
   } catch (err) {
     return { name: 'redis', status: 'fail', detail: `${shown} unreachable: ${messageOf(err)}`, data: { url: shown } };
+  }
+}
+
+/** BOOSTFACE_POSTGRES_URL: reachable, and a schema this BoostFace can use (none yet is fine: created at first start). */
+async function postgresCheck(url: string, timeoutMs: number): Promise<DoctorCheck> {
+  const shown = redactUrl(url);
+  try {
+    const p = await pingPostgres(url, timeoutMs);
+    const data = { url: shown, server: p.server, schemaVersion: p.schemaVersion };
+    if (p.schemaVersion !== null && p.schemaVersion > POSTGRES_SCHEMA_VERSION) {
+      return { name: 'postgres', status: 'fail', detail: `${shown}: BoostFace schema v${p.schemaVersion}, newer than this BoostFace (v${POSTGRES_SCHEMA_VERSION}); upgrade BoostFace`, data };
+    }
+    const schema = p.schemaVersion === null ? 'no BoostFace tables yet (created at first start)' : `BoostFace schema v${p.schemaVersion}`;
+    return { name: 'postgres', status: 'ok', detail: `${shown}: PostgreSQL ${p.server} answered in ${p.ms.toFixed(0)} ms, ${schema}`, data };
+  } catch (err) {
+    return { name: 'postgres', status: 'fail', detail: `${shown} unreachable: ${messageOf(err)}`, data: { url: shown } };
   }
 }
 

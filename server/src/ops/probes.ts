@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 
 /** Rejects with `${what} timed out after N ms` when the promise takes longer. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -32,6 +33,24 @@ export function commandVersion(command: string, timeoutMs: number): Promise<stri
       resolve(String(stdout).split('\n')[0].trim());
     });
   });
+}
+
+/**
+ * Connect to a PostgreSQL server and ask its version and the BoostFace schema version there (null before the first
+ * start created it); resolves with the round trip in ms. Reads only.
+ */
+export async function pingPostgres(url: string, timeoutMs: number): Promise<{ ms: number; server: string; schemaVersion: number | null }> {
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'boostface doctor' });
+  client.on('error', () => undefined); // a dropped connection fails the query below
+  try {
+    await withTimeout(client.connect(), timeoutMs, `connecting to ${redactUrl(url)}`);
+    const { rows } = await client.query<{ server: string; schema: boolean }>("SELECT current_setting('server_version') AS server, to_regclass('boostface_schema') IS NOT NULL AS schema");
+    const version = rows[0].schema ? (await client.query<{ v: number | null }>('SELECT max(version) AS v FROM boostface_schema')).rows[0].v : null;
+    return { ms: performance.now() - started, server: rows[0].server, schemaVersion: version };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** PING a Redis server; resolves with the round trip in ms. */

@@ -1,19 +1,28 @@
 /**
- * `boostface restore FILE`: a backup (backup-format.ts) back into a data directory and the configured gallery.
+ * `boostface restore FILE`: a backup (backup-format.ts) back into the gallery and the stores of the target
+ * configuration, wherever it keeps them (storePlacement, as `serve`): so a single box's backup restores into a
+ * scale-out deployment (SQLite → Redis and PostgreSQL) and back.
  *
  * Order, so that a bad archive or a wrong target changes nothing:
  *  1. the header (first entry) is read: a backup of another embedding space is refused at once;
  *  2. the data directory is locked (the gallery's pid lock: no server may run on it meanwhile) and must not hold a
- *     gallery, a store or snapshots, unless --force;
+ *     gallery, a store (when a store is kept there) or snapshots, unless --force; stores kept in Redis or PostgreSQL
+ *     must be empty, unless --force;
  *  3. the whole archive is extracted into a hidden directory inside the data directory while every entry is hashed,
  *     and checked against the manifest (sizes, sha256, nothing missing, nothing extra); gzip's CRC guards the rest;
+ *     every store record is parsed and checked;
  *  4. the gallery is rebuilt through the Gallery port: embedded, into a new gallery file in the hidden directory;
  *     Milvus (which must be empty unless --force), with idempotent upserts straight into the collections;
- *  5. the store copy is opened once (checked, and migrated when it is from an older BoostFace);
+ *  5. the stores are written through their ports: those kept in the data directory into a new store file in the
+ *     hidden directory, the others (Redis, PostgreSQL) straight in, upserted by id. A version-1 backup's store file is
+ *     read through the SQLite adapters (checked, and migrated when it is from an older BoostFace);
  *  6. the new files are renamed into place (each rename atomic), and the hidden directory removed.
  *
+ * --force: the data directory's gallery, store and snapshots are replaced; Milvus, Redis and PostgreSQL are upserted
+ * (what is not in the backup is kept; audit entries already there are skipped).
+ *
  * The Gallery port sets an identity's creation and update times itself, so those are the restore time; template
- * times, and everything in the store, are kept.
+ * times, and every store record (ids, token hashes, times, versions), are kept. Camera configurations carry no times.
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -22,12 +31,12 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { engineSettings } from '../config.js';
+import { engineSettings, STORE_KINDS, storePlacement, storeSettings, type StoreKind } from '../config.js';
 import { EmbeddedGallery, GALLERY_FILE, LOCK_FILE } from '../gallery/embedded-gallery.js';
 import { GalleryError, type EmbeddingSpace, type Gallery } from '../gallery/gallery.js';
 import { acquireLockFile, type HeldLock } from '../gallery/lock-file.js';
 import { MilvusGallery } from '../gallery/milvus-gallery.js';
-import { openStoreDb, STORE_FILE } from '../store/store-db.js';
+import { STORE_FILE } from '../store/store-db.js';
 import { galleryBackend, milvusOptions, recognizerSpace, type GalleryBackend } from './backends.js';
 import type { OpsProgress } from './backup.js';
 import { syncDir } from './backup.js';
@@ -43,11 +52,14 @@ import {
   SNAPSHOTS_PREFIX,
   spaceMismatch,
   STORE_ENTRY,
+  storePartKind,
+  STORES_PREFIX,
   type BackupHeader,
   type BackupManifest,
 } from './backup-format.js';
 import { mapConcurrent } from './concurrency.js';
-import { sqliteSummary } from './sqlite-copy.js';
+import { parseStoreLine, STORE_RECORDS } from './store-records.js';
+import { ALL_SQLITE, openStores, usesSqlite, type OpenedStores, type Placement } from './store-set.js';
 import { readTar, TarError } from './tar.js';
 
 export interface RestoreOptions {
@@ -55,7 +67,9 @@ export interface RestoreOptions {
   file: string;
   /** embedded | milvus; default BOOSTFACE_GALLERY or embedded. */
   gallery?: string;
-  /** Restore into a data directory / Milvus gallery that is not empty. */
+  /** all | api | worker, as `serve --role`: where the camera configurations go (default BOOSTFACE_ROLE or all). */
+  role?: string;
+  /** Restore into a data directory / Milvus gallery / stores that are not empty. */
   force?: boolean;
   onProgress?: (p: OpsProgress) => void;
 }
@@ -66,6 +80,7 @@ export interface RestoreResult {
   backend: GalleryBackend;
   space: EmbeddingSpace;
   gallery: { identities: number; templates: number; created: number; updated: number };
+  /** Records written per store; null when the backup has no store (a version-1 backup of a directory without one). */
   store: Record<string, number> | null;
   snapshots: number;
   seconds: number;
@@ -81,6 +96,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const progress = options.onProgress ?? (() => undefined);
   const settings = engineSettings(options.env);
   const backend = galleryBackend(options.env, options.gallery);
+  const placement = storePlacement(options.env, options.role);
+  const snapshotDir = storeSettings(options.env).snapshotDir;
   const space = await recognizerSpace(settings);
   const file = path.resolve(options.file);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new BackupError('NOT_FOUND', `no backup file ${file}`);
@@ -97,6 +114,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   let lock: HeldLock | undefined;
   let staging: string | undefined;
   let gallery: Gallery | undefined;
+  let target: OpenedStores | undefined;
   let committed = false;
   try {
     try {
@@ -107,8 +125,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     }
     const present = [
       backend === 'embedded' && nonEmptyFile(path.join(dataDir, GALLERY_FILE)) && `a gallery (${GALLERY_FILE})`,
-      nonEmptyFile(path.join(dataDir, STORE_FILE)) && `a store (${STORE_FILE})`,
-      early.withSnapshots && nonEmptyDir(path.join(dataDir, 'snapshots')) && 'snapshots',
+      usesSqlite(placement) && nonEmptyFile(path.join(dataDir, STORE_FILE)) && `a store (${STORE_FILE})`,
+      early.withSnapshots && nonEmptyDir(snapshotDir) && `snapshots (${snapshotDir})`,
     ].filter(Boolean);
     if (present.length > 0 && !options.force) {
       throw new BackupError(
@@ -119,9 +137,17 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     }
 
     staging = fs.mkdtempSync(path.join(dataDir, '.restore-'));
+    // The stores: those of the data directory into a new store file here, the others where they are kept.
+    const newStoreDir = path.join(staging, 'store-db');
+    target = await openStores(options.env, placement, newStoreDir);
+    await refuseHeldStores(target, placement, options.force);
+
     const { header, manifest } = await extractVerified(file, staging, progress);
     if (!sameSpace(header.gallery.space, space)) throw spaceMismatch(file, header.gallery.space, space);
     const parts = manifest.entries.map((e) => e.path).filter((p) => p.startsWith(GALLERY_PREFIX)).sort();
+    const storeParts = storePartsOf(manifest.entries.map((e) => e.path), file);
+    // Every record is checked before anything is written.
+    for (const [kind, names] of storeParts) for (const name of names) for await (const _ of storeLines(staging, name, kind));
 
     // The gallery.
     let imported: RestoreResult['gallery'];
@@ -149,27 +175,25 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     // Closing the last connection checkpoints the WAL into the main file, which alone is renamed into place.
     if (newGalleryFile && nonEmptyFile(`${newGalleryFile}-wal`)) throw new Error(`${newGalleryFile}: the write-ahead log was not checkpointed on close`);
 
-    // The store: opened once to check it (and migrate an older one), then checkpointed so the main file is complete.
-    let storeTables: Record<string, number> | null = null;
-    const newStoreFile = path.join(staging, STORE_ENTRY);
-    const hasStore = manifest.entries.some((e) => e.path === STORE_ENTRY);
-    if (hasStore) {
-      const db = openStoreDb(path.dirname(newStoreFile));
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.close();
-      storeTables = sqliteSummary(newStoreFile).tables;
-    }
+    // The stores, record by record through their ports: from the parts, or from a version-1 store file.
+    const total = Object.values(manifest.counts.store ?? {}).reduce((a, b) => a + b, 0);
+    const hasV1Store = manifest.entries.some((e) => e.path === STORE_ENTRY);
+    const storeCounts = hasV1Store
+      ? await copyV1Store(options.env, path.join(staging, path.dirname(STORE_ENTRY)), target, total, progress)
+      : storeParts.size > 0 || header.stores
+        ? await importStoreParts(target, staging, storeParts, total, progress)
+        : null;
+    await target.close();
+    target = undefined;
+    const newStoreFile = path.join(newStoreDir, STORE_FILE);
+    if (usesSqlite(placement) && nonEmptyFile(`${newStoreFile}-wal`)) throw new Error(`${newStoreFile}: the write-ahead log was not checkpointed on close`);
     const newSnapshots = path.join(staging, SNAPSHOTS_PREFIX);
     const snapshots = manifest.entries.filter((e) => e.path.startsWith(SNAPSHOTS_PREFIX)).length;
 
     // Commit: every new piece is complete; each rename replaces one piece atomically.
     if (newGalleryFile) replaceSqlite(newGalleryFile, path.join(dataDir, GALLERY_FILE));
-    if (hasStore) replaceSqlite(newStoreFile, path.join(dataDir, STORE_FILE));
-    if (snapshots > 0) {
-      const target = path.join(dataDir, 'snapshots');
-      if (fs.existsSync(target)) fs.renameSync(target, path.join(staging, 'old-snapshots'));
-      fs.renameSync(newSnapshots, target);
-    }
+    if (usesSqlite(placement)) replaceSqlite(newStoreFile, path.join(dataDir, STORE_FILE));
+    if (snapshots > 0) placeSnapshots(newSnapshots, snapshotDir, staging);
     syncDir(dataDir);
     committed = true;
     return {
@@ -178,12 +202,13 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       backend,
       space,
       gallery: imported,
-      store: storeTables,
+      store: storeCounts,
       snapshots,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await gallery?.close().catch(() => undefined);
+    await target?.close().catch(() => undefined);
     if (staging) fs.rmSync(staging, { recursive: true, force: true });
     lock?.release();
     if (!committed && createdDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -267,12 +292,19 @@ async function extractVerified(file: string, dir: string, progress: (p: OpsProgr
       fs.mkdirSync(path.dirname(target), { recursive: true });
       const hash = createHash('sha256');
       const out = fs.createWriteStream(target);
-      for await (const chunk of entry.body) {
-        hash.update(chunk);
-        if (!out.write(chunk)) await once(out, 'drain');
+      try {
+        for await (const chunk of entry.body) {
+          hash.update(chunk);
+          if (!out.write(chunk)) await once(out, 'drain');
+        }
+        out.end();
+        await finished(out);
+      } catch (err) {
+        // Closed before the staging directory is removed: a file still opening would fail later, unhandled.
+        out.destroy();
+        await finished(out).catch(() => undefined);
+        throw err;
       }
-      out.end();
-      await finished(out);
       found.set(entry.path, { size: entry.size, sha256: hash.digest('hex') });
       if (archive.input.bytesRead - last > 8 << 20) {
         last = archive.input.bytesRead;
@@ -359,6 +391,92 @@ async function importGallery(
   }
   await flush();
   return result;
+}
+
+/** NOT_EMPTY, before anything is written, when a store kept outside the data directory holds records (unless --force). */
+async function refuseHeldStores(target: OpenedStores, placement: Placement, force: boolean | undefined): Promise<void> {
+  if (force) return;
+  const remote = STORE_KINDS.filter((k) => placement[k] !== 'sqlite');
+  const held = (await Promise.all(remote.map(async (k) => ((await STORE_RECORDS[k].held(target.stores)) ? k : undefined)))).filter((k) => k !== undefined);
+  if (held.length === 0) return;
+  throw new BackupError(
+    'NOT_EMPTY',
+    `${held.map((k) => `the ${k} store (${target.where[placement[k]]})`).join(', ')} already hold${held.length === 1 ? 's' : ''} records; ` +
+      `restore only fills empty stores. Point the configuration at empty ones (another BOOSTFACE_REDIS_PREFIX, another PostgreSQL database), ` +
+      `or pass --force to upsert the backup into them (records not in the backup are kept).`,
+  );
+}
+
+/** The store parts of a version-2 archive, per store in order; anything else under stores/ is refused. */
+function storePartsOf(paths: string[], file: string): Map<StoreKind, string[]> {
+  const parts = new Map<StoreKind, string[]>();
+  for (const p of [...paths].sort()) {
+    if (!p.startsWith(STORES_PREFIX)) continue;
+    const kind = storePartKind(p);
+    if (!kind) throw new BackupError('BAD_ARCHIVE', `${file}: unknown store part ${p}`);
+    parts.set(kind, [...(parts.get(kind) ?? []), p]);
+  }
+  return parts;
+}
+
+/** The checked records of one store part. */
+async function* storeLines(dir: string, part: string, kind: StoreKind): AsyncGenerator<unknown> {
+  const lines = readline.createInterface({ input: fs.createReadStream(path.join(dir, part)), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim()) yield parseStoreLine(kind, line, `${part} line ${n}`);
+  }
+}
+
+/** Write every record of the parts into the target stores; the records written per store. */
+async function importStoreParts(target: OpenedStores, dir: string, parts: Map<StoreKind, string[]>, total: number, progress: (p: OpsProgress) => void): Promise<Record<string, number>> {
+  return importRecords(target, total, progress, async function* (kind) {
+    for (const part of parts.get(kind) ?? []) yield* storeLines(dir, part, kind);
+  });
+}
+
+/** A version-1 backup: its store file (migrated when older), read through the SQLite adapters into the target stores. */
+async function copyV1Store(env: NodeJS.ProcessEnv, dir: string, target: OpenedStores, total: number, progress: (p: OpsProgress) => void): Promise<Record<string, number>> {
+  const source = await openStores(env, ALL_SQLITE, dir);
+  try {
+    return await importRecords(target, total, progress, (kind) => STORE_RECORDS[kind].read(source.stores));
+  } finally {
+    await source.close();
+  }
+}
+
+async function importRecords(
+  target: OpenedStores,
+  total: number,
+  progress: (p: OpsProgress) => void,
+  recordsOf: (kind: StoreKind) => AsyncIterable<unknown>,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  let done = 0;
+  for (const kind of STORE_KINDS) {
+    counts[kind] = 0;
+    for await (const record of recordsOf(kind)) {
+      if ((await STORE_RECORDS[kind].write(target.stores, record)) !== false) counts[kind]++;
+      if (++done % 1000 === 0) progress({ stage: 'store', done, total: Math.max(total, done), unit: 'records' });
+    }
+  }
+  progress({ stage: 'store', done, total: Math.max(total, done), unit: 'records' });
+  return counts;
+}
+
+/**
+ * The restored snapshots into the configured directory. In the data directory (the default) the directory is
+ * replaced in one rename; one elsewhere (BOOSTFACE_SNAPSHOT_DIR, perhaps another file system shared by every
+ * process) is merged into, file by file.
+ */
+function placeSnapshots(from: string, to: string, staging: string): void {
+  if (path.dirname(to) === path.dirname(staging)) {
+    if (fs.existsSync(to)) fs.renameSync(to, path.join(staging, 'old-snapshots'));
+    fs.renameSync(from, to);
+    return;
+  }
+  fs.cpSync(from, to, { recursive: true, force: true });
 }
 
 async function collect(body: AsyncIterable<Buffer>, max: number, what: string): Promise<Buffer> {

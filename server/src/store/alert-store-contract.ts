@@ -4,7 +4,8 @@
  *   alertStoreContract('sqlite', async () => ({ store, cleanup }));
  *
  * What it pins down: payloads round-trip; lists newest first (ties by id) with filters and pages; the first
- * acknowledgement stands; unknown ids are NOT_FOUND; purge by age.
+ * acknowledgement stands; unknown ids are NOT_FOUND; purge by age; put replaces by id; every alert read page by page
+ * (as a backup does) and put into another store comes back equal.
  */
 import { describe, expect, it } from 'vitest';
 import type { Alert, AlertStore } from './alert-store.js';
@@ -30,6 +31,26 @@ export function alertStoreContract(name: string, make: () => Promise<AlertStoreS
       await s.put(a);
       expect(await s.get('x')).toEqual(a);
       expect(await s.get('y')).toBeUndefined();
+    });
+
+    it('replaces by id, and copies page by page into another store', async () => {
+      const s = await open();
+      for (let i = 0; i < 5; i++) await s.put(alert(`a${i}`, 1000 + (i >> 1)));
+      await s.acknowledge('a1', 'alice', 5000);
+      await s.put({ ...alert('a4', 1002), payload: { label: 'Bob', score: 0.7 } });
+      expect(await s.get('a4')).toMatchObject({ payload: { label: 'Bob', score: 0.7 } });
+      const copy = await make();
+      try {
+        let before: { at: number; id: string } | undefined;
+        for (let page = await s.list({ first: 2 }); page.length > 0; page = await s.list({ first: 2, before })) {
+          for (const a of page) await copy.store.put(a);
+          before = page[page.length - 1];
+        }
+        expect(await copy.store.list()).toEqual(await s.list());
+        expect(await copy.store.list()).toHaveLength(5);
+      } finally {
+        await copy.cleanup();
+      }
     });
 
     it('lists newest first with filters and pages, acknowledges once', async () => {

@@ -31,6 +31,7 @@ export interface AlertQuery {
 }
 
 export interface AlertStore {
+  /** Insert or replace (by id) one alert. */
   put(a: Alert): Promise<void>;
   get(id: string): Promise<Alert | undefined>;
   /** Newest first (ties broken by id). */
@@ -70,7 +71,9 @@ export class SqlAlertStore implements AlertStore {
   async put(a: Alert): Promise<void> {
     await this.db.run(
       `INSERT INTO alerts (id, at, kind, camera_id, track_id, identity_id, payload, acknowledged_at, acknowledged_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, camera_id = excluded.camera_id, track_id = excluded.track_id,
+         identity_id = excluded.identity_id, payload = excluded.payload, acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by`,
       [a.id, a.at, a.kind, a.cameraId, a.trackId, a.identityId, JSON.stringify(a.payload), a.acknowledgedAt, a.acknowledgedBy],
     );
   }

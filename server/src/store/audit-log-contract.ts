@@ -7,7 +7,8 @@
  * back an empty log; `stored` returns everything the storage holds, as text; `cleanup` closes and removes it.
  *
  * What it pins down: the fields of an entry; input checks; details redacted before they are stored; filters by
- * action, actor and time; newest first (time, then order of appending) with cursor pages; purge by age.
+ * action, actor and time; newest first (time, then order of appending) with cursor pages; purge by age; export →
+ * import into another empty log keeping seq and time, appends there numbered past the imported entries.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditLog } from './audit-log.js';
@@ -104,6 +105,30 @@ export function auditLogContract(name: string, make: (now: () => number) => Prom
       const t1 = await log.query({ first: 1, after: p1.endCursor, to: 3000 });
       expect(t1.items.map((e) => e.target)).toEqual(['t2']);
       await expect(log.query({ after: 'garbage' })).rejects.toThrow(/cursor/);
+    });
+
+    it('exports every entry oldest first and imports them into another log with their seq and time', async () => {
+      const log = await open(1000);
+      for (let i = 0; i < 5; i++) {
+        clock = 1000 * (i + 1) - (i === 3 ? 1000 : 0); // two entries at one time: the order of appending breaks the tie
+        await log.append({ actor: i % 2 ? viewer : admin, action: 'a', target: `t${i}`, details: { i }, outcome: i === 4 ? 'denied' : 'ok' });
+      }
+      const exported = [];
+      for await (const e of log.exportEntries()) exported.push(e);
+      expect(exported.map((e) => e.target)).toEqual(['t0', 't1', 't2', 't3', 't4']);
+      expect([...exported].reverse()).toEqual((await log.query()).items);
+
+      const other = await make(() => 50_000);
+      try {
+        for (const e of exported) expect(await other.log.importEntry(e)).toBe(true);
+        expect((await other.log.query()).items).toEqual((await log.query()).items);
+        expect(await other.log.importEntry(exported[1])).toBe(false);
+        const next = await other.log.append({ actor: null, action: 'after', outcome: 'ok' });
+        expect(next.seq).toBeGreaterThan(Math.max(...exported.map((e) => e.seq)));
+        expect((await other.log.query()).items).toHaveLength(6);
+      } finally {
+        await other.cleanup();
+      }
     });
 
     it('purges entries older than the retention cut-off', async () => {

@@ -65,6 +65,14 @@ export interface AuditLog {
   query(q?: AuditQuery): Promise<AuditPage>;
   /** Retention: deletes entries older than `before` (ms); returns how many. */
   purge(before: number): Promise<number>;
+  /** Every entry, oldest first (time, then order of appending) (backup). */
+  exportEntries(): AsyncIterable<AuditEntry>;
+  /**
+   * Stores an exported entry with its seq and time (restore; oldest first); appends after it number past it. False
+   * when an entry with this seq is already there (left as it is). CONFLICT when the log cannot place it (Redis: an
+   * entry older than the newest one held).
+   */
+  importEntry(entry: AuditEntry): Promise<boolean>;
 }
 
 export interface RedactOptions {
@@ -135,6 +143,8 @@ interface Row {
 }
 
 const MAX_PAGE = 500;
+/** Entries per read while exporting. */
+export const EXPORT_BATCH = 500;
 const MAX_ACTION = 100;
 const MAX_TARGET = 300;
 
@@ -243,5 +253,25 @@ export class SqliteAuditLog implements AuditLog {
 
   async purge(before: number): Promise<number> {
     return this.db.prepare('DELETE FROM audit_log WHERE at < ?').run(before).changes;
+  }
+
+  async *exportEntries(): AsyncIterable<AuditEntry> {
+    const page = this.db.prepare('SELECT * FROM audit_log WHERE at > ? OR (at = ? AND seq > ?) ORDER BY at, seq LIMIT ?');
+    let last: Row | undefined;
+    for (;;) {
+      const rows = page.all(last?.at ?? Number.MIN_SAFE_INTEGER, last?.at ?? Number.MIN_SAFE_INTEGER, last?.seq ?? 0, EXPORT_BATCH) as Row[];
+      for (const r of rows) yield toEntry(r);
+      if (rows.length < EXPORT_BATCH) return;
+      last = rows[rows.length - 1];
+    }
+  }
+
+  async importEntry(e: AuditEntry): Promise<boolean> {
+    // An explicit seq moves AUTOINCREMENT past it: later appends number after the imported entries.
+    const r = this.db
+      .prepare(`INSERT INTO audit_log (seq, at, actor_id, actor_name, role, action, target, details, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (seq) DO NOTHING`)
+      .run(e.seq, e.at, e.actorId, e.actorName, e.role, e.action, e.target, e.details === null ? null : JSON.stringify(e.details), e.outcome);
+    return r.changes > 0;
   }
 }

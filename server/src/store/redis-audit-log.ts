@@ -10,14 +10,29 @@
  * entries): the oldest go first. Filters on action and actor are applied while reading, newest first, in batches.
  */
 import type { Redis } from 'ioredis';
-import { auditFields, decodeCursor, encodeCursor, pageSize, type AuditEntry, type AuditLog, type AuditPage, type AuditQuery, type AuditRecord } from './audit-log.js';
+import { auditFields, decodeCursor, encodeCursor, EXPORT_BATCH, pageSize, type AuditEntry, type AuditLog, type AuditPage, type AuditQuery, type AuditRecord } from './audit-log.js';
 import { redisCall } from './redis-channel.js';
+import { StoreError } from './store-db.js';
 
 /** Number the record and append it: returns [stream id, seq]. ARGV: cap, id to ask for (`*` or `<ms>-*`), JSON. */
 const APPEND = `
 local seq = redis.call('INCR', KEYS[2])
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[2], 'seq', seq, 'e', ARGV[3])
 return {id, seq}`;
+
+/**
+ * Store an exported entry under the id `<at>-<seq>` (ARGV: at, seq, JSON) and move the counter past its seq: 1; 0 when
+ * an entry of that time has this seq already; -1 when the stream holds a newer entry (ids only grow).
+ */
+const IMPORT = `
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])) do
+  local f = e[2]
+  for i = 1, #f, 2 do if f[i] == 'seq' and f[i + 1] == ARGV[2] then return 0 end end
+end
+local added = redis.pcall('XADD', KEYS[1], ARGV[1] .. '-' .. ARGV[2], 'seq', ARGV[2], 'e', ARGV[3])
+if type(added) == 'table' and added.err then return -1 end
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[2]) then redis.call('SET', KEYS[2], ARGV[2]) end
+return 1`;
 
 export const DEFAULT_AUDIT_CAP = 100_000;
 const BATCH = 200;
@@ -83,6 +98,23 @@ export class RedisAuditLog implements AuditLog {
 
   async purge(before: number): Promise<number> {
     return this.call(() => this.redis.xtrim(this.key, 'MINID', String(Math.max(0, Math.floor(before)))));
+  }
+
+  async *exportEntries(): AsyncIterable<AuditEntry> {
+    let start = '-';
+    for (;;) {
+      const batch = (await this.call(() => this.redis.xrange(this.key, start, '+', 'COUNT', EXPORT_BATCH))) as StreamEntry[];
+      for (const [id, f] of batch) yield this.toEntry(id, f);
+      if (batch.length < EXPORT_BATCH) return;
+      start = `(${batch[batch.length - 1][0]}`;
+    }
+  }
+
+  async importEntry(e: AuditEntry): Promise<boolean> {
+    const { seq: _seq, at: _at, ...fields } = e;
+    const r = await this.call(() => this.redis.eval(IMPORT, 2, this.key, this.seqKey, String(e.at), String(e.seq), JSON.stringify(fields)));
+    if (r === -1) throw new StoreError('CONFLICT', `${this.key} holds entries newer than audit entry ${e.seq} (at ${e.at}): a Redis stream only appends; restore into an empty audit log`);
+    return r === 1;
   }
 
   private toEntry(id: string, fields: string[]): AuditEntry {

@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { generateSecret, generateTokenId, hashSecret, isRole, MAX_SECRET_LENGTH } from '../api/auth/tokens.js';
 import { RedisChannel, redisCall } from './redis-channel.js';
 import { StoreError } from './store-db.js';
-import { LAST_USED_RESOLUTION_MS, validateToken, type ApiToken, type NewToken, type TokenStore } from './token-store.js';
+import { hashTaken, LAST_USED_RESOLUTION_MS, validateToken, type ApiToken, type NewToken, type StoredToken, type TokenStore } from './token-store.js';
 
 /** What the record hash holds for a token (the mutable parts, revocation and last use, live beside it). */
 interface TokenRecord {
@@ -51,6 +51,24 @@ const REINSTATE = `
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HDEL', KEYS[2], ARGV[1])
+return 1`;
+
+/**
+ * Store an exported token as it is (ARGV: id, secret hash, record JSON, revocation time, last use; '' = none): 1, or
+ * 0 when another token holds the hash. A replaced token's old hash stops pointing at it.
+ */
+const IMPORT = `
+local holder = redis.call('HGET', KEYS[2], ARGV[2])
+if holder and holder ~= ARGV[1] then return 0 end
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local oldHash = cjson.decode(old).secretHash
+  if oldHash ~= ARGV[2] then redis.call('HDEL', KEYS[2], oldHash) end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+if ARGV[4] == '' then redis.call('HDEL', KEYS[3], ARGV[1]) else redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
+if ARGV[5] == '' then redis.call('HDEL', KEYS[4], ARGV[1]) else redis.call('HSET', KEYS[4], ARGV[1], ARGV[5]) end
 return 1`;
 
 const num = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
@@ -99,13 +117,31 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async list(): Promise<ApiToken[]> {
+    return (await this.stored()).map(({ secretHash: _hash, ...token }) => token);
+  }
+
+  async *exportTokens(): AsyncIterable<StoredToken> {
+    yield* await this.stored();
+  }
+
+  async importToken(t: StoredToken): Promise<void> {
+    const record: TokenRecord = { id: t.id, name: t.name, role: t.role, cameraScope: t.cameraScope, createdAt: t.createdAt, createdBy: t.createdBy, secretHash: t.secretHash };
+    const keys = [this.keys.tokens, this.keys.bySecret, this.keys.revoked, this.keys.used];
+    const stored = await this.call(() =>
+      this.redis.eval(IMPORT, keys.length, ...keys, t.id, t.secretHash, JSON.stringify(record), t.revokedAt === null ? '' : String(t.revokedAt), t.lastUsedAt === null ? '' : String(t.lastUsedAt)),
+    );
+    if (stored !== 1) throw hashTaken(t.id, (await this.call(() => this.redis.hget(this.keys.bySecret, t.secretHash))) ?? '?');
+  }
+
+  /** Every token with its hash, oldest first. */
+  private async stored(): Promise<StoredToken[]> {
     const [all, revoked, used] = await this.call(() =>
       Promise.all([this.redis.hgetall(this.keys.tokens), this.redis.hgetall(this.keys.revoked), this.redis.hgetall(this.keys.used)]),
     );
     return Object.values(all)
       .map((json) => JSON.parse(json) as TokenRecord)
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((r) => this.toToken(r, num(revoked[r.id]), num(used[r.id])));
+      .map((r) => ({ ...this.toToken(r, num(revoked[r.id]), num(used[r.id])), secretHash: r.secretHash }));
   }
 
   async revoke(id: string): Promise<boolean> {

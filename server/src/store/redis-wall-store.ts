@@ -52,6 +52,10 @@ export class RedisWallStore implements WallStore {
     throw new StoreError('UNAVAILABLE', `the wall kept changing: ${MAX_ATTEMPTS} edits of other operators came first; retry`);
   }
 
+  async importState(state: WallState): Promise<void> {
+    await redisCall('wall store', () => this.redis.set(this.key, JSON.stringify(state)));
+  }
+
   private read(): Promise<string | null> {
     return redisCall('wall store', () => this.redis.get(this.key));
   }

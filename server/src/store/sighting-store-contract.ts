@@ -10,7 +10,8 @@
  * What it pins down: round trips (embedding included) and updates by id; filters, time overlap and cursor pages;
  * the face search (best first, threshold, filters, limit, other embedding spaces skipped) across pages; delete,
  * relabel and purge; closing dangling sightings of one camera or of all; stranger numbers never handed out twice,
- * continuing past the labels stored.
+ * continuing past the labels stored; every sighting read page by page (as a backup does) and put into another store
+ * comes back equal, and is found there by face.
  */
 import { describe, expect, it } from 'vitest';
 import { l2normalize } from '../engine/vector.js';
@@ -126,6 +127,23 @@ export function sightingStoreContract(name: string, make: () => Promise<Sighting
       expect([(await store.get('a'))!.ended, (await store.get('b'))!.ended, (await store.get('c'))!.ended]).toEqual([false, true, false]);
       expect(await store.closeDangling()).toBe(2);
       expect(await store.closeDangling()).toBe(0);
+    });
+
+    it('copies page by page into another store, embeddings included', async () => {
+      const store = await open();
+      for (let i = 0; i < 5; i++) await store.put(sighting(`s${i}`, { startedAt: 1000 * (i >> 1), embedding: i === 2 ? null : vec(1, i, 0), ended: i !== 4, score: i / 10 }));
+      const copy = await make();
+      try {
+        const page = { first: 2, after: undefined as string | undefined };
+        for (let p = await store.list(page); ; p = await store.list({ ...page, after: p.endCursor })) {
+          for (const s of p.items) await copy.store.put(s);
+          if (!p.hasNextPage) break;
+        }
+        expect((await copy.store.list()).items).toEqual((await store.list()).items);
+        expect((await copy.store.searchByFace(vec(1, 3, 0), { limit: 1 }))[0].sighting.id).toBe('s3');
+      } finally {
+        await copy.cleanup();
+      }
     });
 
     it('hands out stranger numbers once, continuing past the labels stored', async () => {

@@ -9,7 +9,8 @@
  *
  * What it pins down: secrets returned once and stored only as hashes; authentication by secret, never of a revoked
  * token; last use recorded at most once a minute; list oldest first with revoked tokens; the input rules; the
- * BOOSTFACE_ADMIN_TOKEN bootstrap (created, unchanged, reinstated) and the first-run admin.
+ * BOOSTFACE_ADMIN_TOKEN bootstrap (created, unchanged, reinstated) and the first-run admin; export → import into another
+ * empty store keeping ids, hashes, times and revocations (the secret still authenticates there), a hash never shared.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenStore } from './token-store.js';
@@ -108,6 +109,36 @@ export function tokenStoreContract(name: string, make: (now: () => number) => Pr
       expect((await store.authenticate(secret))?.id).toBe(first.token.id);
       expect(await store.count()).toBe(1);
       expect(await subject!.stored()).not.toContain(secret);
+    });
+
+    it('exports every token with its hash and imports it into another store as it was', async () => {
+      const store = await open();
+      const live = await store.create({ name: 'kiosk', role: 'viewer', cameraScope: ['cam1'], createdBy: 'tok_admin' });
+      clock += 1000;
+      const gone = await store.create({ name: 'old', role: 'operator' });
+      await store.authenticate(live.secret);
+      await store.revoke(gone.token.id);
+      const exported = [];
+      for await (const t of store.exportTokens()) exported.push(t);
+      expect(exported.map(({ secretHash: _h, ...t }) => t)).toEqual(await store.list());
+      expect(exported.every((t) => /^[0-9a-f]{64}$/.test(t.secretHash))).toBe(true);
+
+      const other = await make(() => clock + 99_000);
+      try {
+        for (const t of exported) await other.store.importToken(t);
+        expect(await other.store.list()).toEqual(await store.list());
+        // The hash travelled: the secret works there, and a revoked token stays revoked.
+        expect((await other.store.authenticate(live.secret))?.id).toBe(live.token.id);
+        expect(await other.store.authenticate(gone.secret)).toBeUndefined();
+        expect(await other.store.createFirstAdmin('first')).toBeUndefined();
+        // Importing again replaces by id; a different token with a hash already held is refused.
+        await other.store.importToken({ ...exported[0], name: 'renamed' });
+        expect((await other.store.get(live.token.id))?.name).toBe('renamed');
+        await expect(other.store.importToken({ ...exported[0], id: 'tok_other' })).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect(await other.store.count()).toBe(2);
+      } finally {
+        await other.cleanup();
+      }
     });
 
     it('creates a first admin only in an empty store', async () => {

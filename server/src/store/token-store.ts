@@ -25,6 +25,11 @@ export interface ApiToken {
   revokedAt: number | null;
 }
 
+/** A token as a backup keeps it: everything, the SHA-256 of its secret included (the secret itself is never stored). */
+export interface StoredToken extends ApiToken {
+  secretHash: string;
+}
+
 export interface NewToken {
   name: string;
   role: Role;
@@ -68,12 +73,22 @@ export interface TokenStore {
    * sockets of it). Absent when the store reaches only this process. Returns the unsubscribe.
    */
   onRevoked?(handler: (tokenId: string) => void): () => void;
+  /** Every token with its secret's hash, oldest first (backup). */
+  exportTokens(): AsyncIterable<StoredToken>;
+  /**
+   * Stores an exported token as it is, id, hash, times and revocation kept (restore); replaces the token with this id.
+   * CONFLICT when another token has the same secret hash.
+   */
+  importToken(token: StoredToken): Promise<void>;
 }
 
 const MAX_NAME = 100;
 const MAX_SCOPE = 1000;
 /** `lastUsedAt` is written at most this often per token. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Another token holds this secret hash: importing it would make one secret two tokens. */
+export const hashTaken = (id: string, holder: string) => new StoreError('CONFLICT', `api token ${id}: token ${holder} has the same secret hash`);
 
 function toToken(r: Row): ApiToken {
   if (!isRole(r.role)) throw new StoreError('CORRUPT_STORE', `api token ${r.id} has an unknown role "${r.role}"`);
@@ -186,5 +201,34 @@ export class SqliteTokenStore implements TokenStore {
 
   async createFirstAdmin(name: string): Promise<{ token: ApiToken; secret: string } | undefined> {
     return this.db.transaction(() => (this.countNow() === 0 ? this.createNow({ name, role: 'admin' }) : undefined)).immediate();
+  }
+
+  async *exportTokens(): AsyncIterable<StoredToken> {
+    for (const r of this.db.prepare('SELECT * FROM api_tokens ORDER BY created_at, id').all() as Row[]) yield { ...toToken(r), secretHash: r.secret_hash };
+  }
+
+  async importToken(t: StoredToken): Promise<void> {
+    const row: Row = {
+      id: t.id,
+      name: t.name,
+      role: t.role,
+      camera_scope: t.cameraScope && JSON.stringify(t.cameraScope),
+      secret_hash: t.secretHash,
+      created_at: t.createdAt,
+      created_by: t.createdBy,
+      last_used_at: t.lastUsedAt,
+      revoked_at: t.revokedAt,
+    };
+    this.db.transaction(() => {
+      const holder = this.db.prepare('SELECT id FROM api_tokens WHERE secret_hash = ?').get(t.secretHash) as { id: string } | undefined;
+      if (holder && holder.id !== t.id) throw hashTaken(t.id, holder.id);
+      this.db
+        .prepare(`INSERT INTO api_tokens (id, name, role, camera_scope, secret_hash, created_at, created_by, last_used_at, revoked_at)
+          VALUES (@id, @name, @role, @camera_scope, @secret_hash, @created_at, @created_by, @last_used_at, @revoked_at)
+          ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, camera_scope = excluded.camera_scope,
+            secret_hash = excluded.secret_hash, created_at = excluded.created_at, created_by = excluded.created_by,
+            last_used_at = excluded.last_used_at, revoked_at = excluded.revoked_at`)
+        .run(row);
+    }).immediate();
   }
 }

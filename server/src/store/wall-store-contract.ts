@@ -10,7 +10,8 @@
  * What it pins down: the empty wall; operations in order, each bumping the version, kept in the storage; the rules of
  * applyWallOp (grids, tiles, shrinking); compare-and-set CONFLICT and refused operations leaving the wall unchanged;
  * concurrent edits through several stores: without expectedVersion all apply, one after the other, none lost; with the
- * same expectedVersion exactly one applies and every other gets CONFLICT.
+ * same expectedVersion exactly one applies and every other gets CONFLICT; an exported wall imported into another store
+ * as it was (version and times kept), edits there continuing from its version.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WallStore } from './wall-store.js';
@@ -63,6 +64,22 @@ export function wallStoreContract(name: string, make: () => Promise<WallStoreSub
       await expect(w.apply({ op: 'focus', tile: -1 }, 'bob')).rejects.toThrow(/tile -1 is not on a 4-tile wall/);
       expect(await w.get()).toMatchObject({ version: 1, tiles: ['c1', null, null, null], updatedBy: 'alice' });
       expect(await w.apply({ op: 'assign', tile: 0, cameraId: 'c9' }, 'bob', 1)).toMatchObject({ version: 2, tiles: ['c9', null, null, null] });
+    });
+
+    it('imports an exported wall as it was, and edits continue from its version', async () => {
+      const w = await open();
+      await w.apply({ op: 'layout', grid: 9, tiles: ['c1'] }, 'alice', undefined, 10);
+      await w.apply({ op: 'pin', tile: 0, pinned: true }, 'bob', undefined, 11);
+      const exported = await w.get();
+      const other = await make();
+      try {
+        await other.store.importState(exported);
+        expect(await other.store.get()).toEqual(exported);
+        await expect(other.store.apply({ op: 'focus', tile: 0 }, 'carol', 1)).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect(await other.store.apply({ op: 'focus', tile: 0 }, 'carol', 2, 12)).toMatchObject({ version: 3, focused: 0, pinned: [0], tiles: exported.tiles });
+      } finally {
+        await other.cleanup();
+      }
     });
 
     it('applies concurrent edits through several stores one after the other, losing none', async () => {

@@ -40,6 +40,8 @@ export interface WallStore {
   get(): Promise<WallState>;
   /** Apply one operation atomically; CONFLICT when `expectedVersion` is given and the wall moved on. */
   apply(op: WallOp, by: string, expectedVersion?: number, now?: number): Promise<WallState>;
+  /** Replaces the wall with an exported state (`get`), its version and times kept (restore). */
+  importState(state: WallState): Promise<void>;
 }
 
 /** The compare-and-set check of every adapter: StoreError CONFLICT when the wall is not at the expected version. */
@@ -101,15 +103,23 @@ export class SqliteWallStore implements WallStore {
       const cur = this.read();
       checkExpectedVersion(cur, expectedVersion);
       const next = nextWall(cur, op, by, now);
-      const { version, updatedAt, updatedBy, ...value } = next;
-      this.db
-        .prepare(
-          `INSERT INTO wall_state (key, value, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-        )
-        .run(KEY, JSON.stringify(value), version, updatedAt, updatedBy);
+      this.write(next);
       return next;
     })();
+  }
+
+  async importState(state: WallState): Promise<void> {
+    this.write(state);
+  }
+
+  private write(state: WallState): void {
+    const { version, updatedAt, updatedBy, ...value } = state;
+    this.db
+      .prepare(
+        `INSERT INTO wall_state (key, value, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      )
+      .run(KEY, JSON.stringify(value), version, updatedAt, updatedBy);
   }
 
   private read(): WallState {
