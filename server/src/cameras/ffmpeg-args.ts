@@ -49,9 +49,8 @@ export function videoFilter(config: Pick<CameraConfig, 'fps'>, size: Size): stri
 /**
  * Decoder threads per camera. One: a live stream decoded at its own pace needs at most one core (1080p H.264 decodes
  * several times faster than real time on one), while ffmpeg's default frame threading starts a thread per core plus
- * one, delays every frame by the frames in flight, and decodes in bursts that take the cores from inference and
- * from the event loop (2 cores, one 1080p camera: 17 → 20 detect fps; 500 subscribers beside a 960 px camera:
- * delivery p99 60 → 47 ms; docs/performance.md).
+ * one, holds every frame back by the frames in flight (40 ms each at 25 fps) and decodes in bursts across all cores.
+ * On the 2-core VM the detect rate and the fan-out latency did not change measurably either way (docs/performance.md).
  */
 export const DEFAULT_DECODE_THREADS = 1;
 

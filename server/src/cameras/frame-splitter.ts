@@ -1,9 +1,12 @@
 /**
  * Cuts a raw-video byte stream (pipe chunks of any size) into frames of exactly `frameBytes`. Each frame is its own
  * memory, since consumers keep frames after the next one arrives: a frame lying whole inside one chunk is a view of that
- * chunk (no copy); a frame spanning chunks is copied once into a fresh buffer. That buffer is shared memory: a frame
- * posted to an inference worker is then shared with it, not copied (a 1080p frame is 6 MB; copying it cost the event
- * loop a few milliseconds per detected frame). Nothing writes to a frame once it is delivered.
+ * chunk (no copy); a frame spanning chunks is copied once into a fresh buffer.
+ *
+ * Not shared memory (SharedArrayBuffer), although that would spare the copy when a frame is posted to an inference
+ * worker: V8 counts ordinary buffers as external memory and collects them promptly, but let shared ones pile up
+ * between full collections; at 25 frames/s of 6 MB the process RSS then swung between 590 and 700 MB instead of
+ * settling (10-minute soak, docs/performance.md).
  */
 export class FrameSplitter {
   private partial: Buffer | undefined;
@@ -39,7 +42,8 @@ export class FrameSplitter {
       offset += this.frameBytes;
     }
     if (offset < chunk.length) {
-      this.partial = Buffer.from(new SharedArrayBuffer(this.frameBytes));
+      // allocUnsafeSlow: frames are big and long-lived, so they stay out of Node's small-buffer pool.
+      this.partial = Buffer.allocUnsafeSlow(this.frameBytes);
       this.partial.set(chunk.subarray(offset));
       this.filled = chunk.length - offset;
     }
