@@ -7,7 +7,7 @@
  *   startLive(core)         event bus + live recognition + alert rules + camera manager, each camera's frames through
  *                           a latest-wins scheduler into its pipeline: what the server runs (role all). With a
  *                           cluster (role worker) it runs the cameras it leases from the shared configuration.
- *   openCluster(env)        what the processes of a scale-out deployment share in Redis: camera configurations,
+ *   openCluster(env, ttl)   what the processes of a scale-out deployment share in Redis: camera configurations,
  *                           camera leases, the workers' camera health, API tokens and the audit log
  *                           (docs/scale-out.md).
  *   startApiView(core, c)   role api: the cameras and tracks as the bus and the shared store show them; runs none.
@@ -15,7 +15,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Redis } from 'ioredis';
 import { BusTracks } from './api/bus-tracks.js';
 import { SharedWallPresence } from './api/shared-wall-presence.js';
 import { InProcessBus } from './bus/in-process-bus.js';
@@ -30,7 +29,7 @@ import { SharedCameras, type CameraSet } from './cameras/shared-cameras.js';
 import type { CameraFrame } from './cameras/ffmpeg-source.js';
 import { FrameScheduler, type SchedulerStats } from './cameras/frame-scheduler.js';
 import { isFinalState, type SourceHealth } from './cameras/source-health.js';
-import { alertSettings, engineSettings, liveSettings, matchThresholdSetting, poolConfig, roleSettings, storeSettings, type AlertSettings, type EngineSettings, type LiveSettings } from './config.js';
+import { alertSettings, engineSettings, liveSettings, matchThresholdSetting, poolConfig, storeSettings, type AlertSettings, type EngineSettings, type LiveSettings } from './config.js';
 import { engineSummary } from './engine/engine-summary.js';
 import { InferencePool } from './engine/worker-pool.js';
 import { EmbeddedGallery } from './gallery/embedded-gallery.js';
@@ -199,13 +198,10 @@ export interface Live {
 export interface LocalLive extends Live {
   recognition: LiveRecognition;
   cameras: CameraManager;
-  /** Role worker: the lease keeper (which cameras this worker holds). */
-  leases?: CameraLeaseKeeper;
 }
 
 /** What the processes of a scale-out deployment share in Redis (roles api and worker; role all with Redis). */
 export interface Cluster {
-  redis: Redis;
   cameras: RedisCameraRepository;
   leases: RedisLeaseStore;
   /** API tokens, so that a token created or revoked through one process holds on every one. */
@@ -223,9 +219,8 @@ export interface Cluster {
 }
 
 /** Connect to the deployment's Redis (BOOSTFACE_REDIS_URL); StoreError UNAVAILABLE when it cannot be reached. */
-export async function openCluster(env: NodeJS.ProcessEnv): Promise<Cluster> {
+export async function openCluster(env: NodeJS.ProcessEnv, leaseTtlMs: number): Promise<Cluster> {
   const live = liveSettings(env);
-  const { leaseTtlMs } = roleSettings(env);
   if (!live.redisUrl) throw new StoreError('UNAVAILABLE', 'a cluster needs BOOSTFACE_REDIS_URL');
   // Commands never hang longer than a lease interval: the lease keeper must learn in time that it cannot renew.
   const redis = await connectSharedRedis(live.redisUrl, {
@@ -236,7 +231,6 @@ export async function openCluster(env: NodeJS.ProcessEnv): Promise<Cluster> {
   const cameras = new RedisCameraRepository(redis, live.redisPrefix);
   const tokens = new RedisTokenStore(redis, live.redisPrefix);
   return {
-    redis,
     cameras,
     leases: new RedisLeaseStore(redis, live.redisPrefix),
     tokens,
@@ -436,7 +430,6 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
     bus,
     recognition,
     cameras,
-    leases,
     schedulerStats: (id) => schedulers.get(id)?.scheduler.stats(),
     latestFrame: (id) => latest.get(id),
     async stop() {

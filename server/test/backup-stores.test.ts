@@ -146,7 +146,7 @@ describe.skipIf(!!skipReason)('backup and restore across store placements', () =
       expect(hits[0].score).toBeCloseTo(1, 5);
       // New records number on past the restored ones.
       expect((await s.audit.append({ actor: null, action: 'after.restore', outcome: 'ok' })).seq).toBeGreaterThan(Math.max(...before.audit.map((e) => e.seq)));
-      expect(await s.sightings.reserveStrangerNumbers(1)).toEqual([expect.any(Number)]);
+      expect((await s.sightings.reserveStrangerNumbers(1))[0]).toBeGreaterThan(29); // the highest restored label is Unknown 29
     } finally {
       await opened.close();
     }

@@ -6,7 +6,7 @@
  * which process (SharedWallPresence).
  */
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLogContract } from '../src/store/audit-log-contract.js';
 import { SharedWallPresence } from '../src/api/shared-wall-presence.js';
 import { RedisAuditLog } from '../src/store/redis-audit-log.js';
@@ -14,17 +14,9 @@ import { RedisTokenStore } from '../src/store/redis-token-store.js';
 import { RedisWallStore } from '../src/store/redis-wall-store.js';
 import { tokenStoreContract } from '../src/store/token-store-contract.js';
 import { wallStoreContract } from '../src/store/wall-store-contract.js';
-import { connectRedis, freshPrefix, startRedisServer } from './redis-server.js';
+import { freshPrefix, redisForSuite } from './redis-server.js';
 
-const started = await startRedisServer();
-const server = started.server;
-if (started.skipReason) console.warn(`redis API store tests skipped: ${started.skipReason}`);
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-const connect = () => connectRedis(server!.url);
+const { server, skipReason, connect } = await redisForSuite('redis API store tests');
 
 /** Every key under a prefix with its whole content, as text. */
 async function dump(redis: Redis, prefix: string): Promise<string> {
@@ -207,7 +199,7 @@ if (server) {
     });
   });
 } else {
-  describe.skip(`redis API stores (${started.skipReason})`, () => {
+  describe.skip(`redis API stores (${skipReason})`, () => {
     it('needs redis-server', () => {});
   });
 }

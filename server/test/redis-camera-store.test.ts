@@ -4,23 +4,15 @@
  * LeaseStore contract).
  */
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCameraConfig } from '../src/cameras/camera-config.js';
 import { cameraRepositoryContract } from '../src/cameras/camera-repository-contract.js';
 import { leaseStoreContract } from '../src/cameras/lease-store-contract.js';
 import { RedisLeaseStore } from '../src/store/redis-camera-leases.js';
 import { RedisCameraRepository } from '../src/store/redis-camera-repository.js';
-import { connectRedis, freshPrefix, startRedisServer } from './redis-server.js';
+import { freshPrefix, redisForSuite } from './redis-server.js';
 
-const started = await startRedisServer();
-const server = started.server;
-if (started.skipReason) console.warn(`redis camera store tests skipped: ${started.skipReason}`);
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-const connect = () => connectRedis(server!.url);
+const { server, skipReason, connect } = await redisForSuite('redis camera store tests');
 
 if (server) {
   cameraRepositoryContract('redis', async () => {
@@ -46,7 +38,7 @@ if (server) {
     return { store: new RedisLeaseStore(redis, freshPrefix()), cleanup: async () => void redis.disconnect() };
   });
 } else {
-  describe.skip(`redis camera store (${started.skipReason})`, () => {
+  describe.skip(`redis camera store (${skipReason})`, () => {
     it('needs redis-server', () => {});
   });
 }

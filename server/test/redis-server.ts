@@ -17,6 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 import { freePort } from './free-port.js';
 
 const BINARY = process.env.BOOSTFACE_REDIS_SERVER ?? 'redis-server';
@@ -190,3 +191,17 @@ export async function connectRedis(url: string): Promise<Redis> {
 
 /** A key prefix of its own for every subject: an empty store on the one server. */
 export const freshPrefix = () => `t${randomBytes(6).toString('hex')}`;
+
+/**
+ * One redis-server for a test file: started now, stopped after the file's tests; `server` is undefined (and the
+ * reason printed) when it cannot run here.
+ */
+export async function redisForSuite(suite: string): Promise<{ server?: RedisTestServer; skipReason?: string; connect: () => Promise<Redis> }> {
+  const started = await startRedisServer();
+  if (started.skipReason) console.warn(`${suite} skipped: ${started.skipReason}`);
+  const server = started.server;
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return { server, skipReason: started.skipReason, connect: () => connectRedis(server!.url) };
+}

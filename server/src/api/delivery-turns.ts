@@ -16,7 +16,6 @@ export interface DeliveryTurns {
 export function createDeliveryTurns(chunk = 64, onError: (err: unknown) => void = () => undefined): DeliveryTurns {
   let queue: (() => void)[] = [];
   let next = 0;
-  let scheduled = false;
   const run = () => {
     const end = Math.min(queue.length, next + chunk);
     while (next < end) {
@@ -39,15 +38,11 @@ export function createDeliveryTurns(chunk = 64, onError: (err: unknown) => void 
     }
     queue = [];
     next = 0;
-    scheduled = false;
   };
   return {
     schedule(wake) {
-      queue.push(wake);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(run);
-      }
+      // A queue that was empty has no run scheduled (a run empties it before it stops).
+      if (queue.push(wake) === 1) setImmediate(run);
     },
   };
 }

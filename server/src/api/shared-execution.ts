@@ -24,9 +24,12 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type FieldNode,
+  type OperationDefinitionNode,
 } from 'graphql';
 
 type PromiseOrValue<T> = T | Promise<T>;
+type Variables = Record<string, unknown> | null | undefined;
 
 export interface SharedExecutionOptions {
   /** Who a context's results are for; contexts of the same viewer may share results. undefined: never share. */
@@ -48,8 +51,9 @@ export function sharedSubscribe(options: SharedExecutionOptions): SubscribeFn {
   return async (args) => {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source;
-    const payload = payloadKey(args.document, args.operationName, args.variableValues);
-    const neutral = payload !== undefined && options.viewerNeutral?.has(rootFieldName(args.document, args.operationName) ?? '');
+    const found = subscriptionRoot(args.document, args.operationName);
+    const payload = found && keyOf(args.document, found, args.operationName, args.variableValues);
+    const neutral = payload !== undefined && options.viewerNeutral?.has(found!.root.name.value);
     // A viewer-neutral result gets the key of no viewer ('\u0000' cannot start a token id) and the neutral context.
     const viewer = neutral ? '\u0000' : options.viewerOf(args.contextValue);
     const key = payload !== undefined && viewer !== undefined ? `${viewer}\n${payload}` : undefined;
@@ -70,11 +74,12 @@ export function sharedSubscribe(options: SharedExecutionOptions): SubscribeFn {
  * What a subscription's payload depends on besides the event and the viewer: the document, the operation, and the
  * variables used outside the root field's arguments. undefined when that cannot be told (no single root field).
  */
-export function payloadKey(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): string | undefined {
-  const op = getOperationAST(document, operationName);
-  if (!op || op.operation !== 'subscription') return undefined;
-  const [root, ...more] = op.selectionSet.selections;
-  if (!root || more.length > 0 || root.kind !== Kind.FIELD) return undefined;
+export function payloadKey(document: DocumentNode, operationName: string | null | undefined, variables: Variables): string | undefined {
+  const found = subscriptionRoot(document, operationName);
+  return found && keyOf(document, found, operationName, variables);
+}
+
+function keyOf(document: DocumentNode, { op, root }: { op: OperationDefinitionNode; root: FieldNode }, operationName: string | null | undefined, variables: Variables): string {
   const inRootArgs = new Map<string, number>();
   for (const arg of root.arguments ?? []) countVariables(arg, inRootArgs);
   const used = new Map<string, number>();
@@ -87,9 +92,13 @@ export function payloadKey(document: DocumentNode, operationName: string | null 
   return `${document.loc?.source.body ?? print(document)}\n${operationName ?? ''}\n${JSON.stringify(values)}`;
 }
 
-function rootFieldName(document: DocumentNode, operationName: string | null | undefined): string | undefined {
-  const root = getOperationAST(document, operationName)?.selectionSet.selections[0];
-  return root?.kind === Kind.FIELD ? root.name.value : undefined;
+/** A subscription operation and its root field, when it has exactly one. */
+function subscriptionRoot(document: DocumentNode, operationName: string | null | undefined): { op: OperationDefinitionNode; root: FieldNode } | undefined {
+  const op = getOperationAST(document, operationName);
+  if (!op || op.operation !== 'subscription') return undefined;
+  const [root, ...more] = op.selectionSet.selections;
+  if (!root || more.length > 0 || root.kind !== Kind.FIELD) return undefined;
+  return { op, root };
 }
 
 function countVariables(node: ASTNode, into: Map<string, number>): void {

@@ -89,8 +89,7 @@ export function sharedPayloadSerializer() {
       staged = undefined;
       root = undefined;
       if (entry === undefined || !data.endsWith(PLACEHOLDER_TAIL)) {
-        if (!hasDeferredUrls(data)) return data;
-        return signedFor(data, signer);
+        return signedFor(data, signer); // the same string when it holds no deferred URL
       }
       let payload: Buffer;
       if (Buffer.isBuffer(entry)) payload = entry;
@@ -171,20 +170,15 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
             tcp.cork();
             setImmediate(uncork);
           }
-          if (!direct || typeof message === 'string') {
-            if (socket.bufferedAmount < highWater) {
-              socket.send(message, TEXT); // a failed write closes the socket; nobody waits for this one
-              return;
-            }
-            return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (err) => (err ? reject(err) : resolve())));
-          }
-          // A whole text frame: straight to the TCP socket, past ws' framing (no compression is negotiated, so ws
+          // A whole text frame goes straight to the TCP socket, past ws' framing (no compression is negotiated, so ws
           // has nothing queued that this could overtake; its own writes, pings and close frames, are synchronous too).
+          const frame = direct && typeof message !== 'string';
+          const write = (done?: (err?: Error | null) => void) => (frame ? tcp.write(message, done) : socket.send(message, TEXT, done));
           if (socket.bufferedAmount < highWater) {
-            tcp.write(message);
+            write(); // a failed write closes the socket; nobody waits for this one
             return;
           }
-          return new Promise<void>((resolve, reject) => tcp.write(message, (err) => (err ? reject(err) : resolve())));
+          return new Promise<void>((resolve, reject) => write((err) => (err ? reject(err) : resolve())));
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>

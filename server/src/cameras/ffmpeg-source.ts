@@ -8,7 +8,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { redactUrlCredentials, type CameraConfig } from './camera-config.js';
 import { terminate, TextTail } from './child-process.js';
 import { hasFixedSize, resolveDecodeSize, type Size } from './decode-size.js';
-import { buildFfmpegArgs, DEFAULT_DECODE_THREADS } from './ffmpeg-args.js';
+import { buildFfmpegArgs } from './ffmpeg-args.js';
 import { FrameSplitter } from './frame-splitter.js';
 import { decideAfterRun, retryAttempt, type RunEnd, type SourceHealth, type SourceState } from './source-health.js';
 import { probeStream, type StreamInfo } from './stream-probe.js';
@@ -61,7 +61,7 @@ export interface CameraSource {
 }
 
 export class FfmpegSource implements CameraSource {
-  private readonly opts: Required<Omit<FfmpegSourceOptions, 'firstSeq'>>;
+  private readonly opts: Required<Omit<FfmpegSourceOptions, 'firstSeq' | 'decodeThreads'>> & Pick<FfmpegSourceOptions, 'decodeThreads'>;
   private seq: number;
   private state: SourceState = 'starting';
   private readonly status: Omit<SourceHealth, 'state'>;
@@ -82,7 +82,7 @@ export class FfmpegSource implements CameraSource {
   ) {
     this.opts = {
       ffmpegPath: options.ffmpegPath ?? 'ffmpeg',
-      decodeThreads: options.decodeThreads ?? DEFAULT_DECODE_THREADS,
+      decodeThreads: options.decodeThreads,
       ffprobePath: options.ffprobePath ?? 'ffprobe',
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       maxFailures: options.maxFailures ?? 3,

@@ -5,6 +5,7 @@ import { startApiServer } from '../api/server.js';
 import { applyConfigFile, withConfigSource } from '../config-file.js';
 import { apiSettings, engineSettings, LOG_ENV_HELP, liveSettings, logSettings, ROLE_ENV_HELP, roleSettings, storePlacement, storeSettings } from '../config.js';
 import { createLogger, forComponent } from '../log/logger.js';
+import { redactUrl } from '../util/redact-url.js';
 import { startProbeServer } from '../api/probes.js';
 import { openCluster, openCore, startApiView, startLive, type Cluster, type Live } from '../main.js';
 import { positiveInt } from './usage.js';
@@ -35,8 +36,6 @@ ${LOG_ENV_HELP}`;
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
 /** Where the user:password of a URL would be (Redis, PostgreSQL). */
-const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
-
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -80,8 +79,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       dataDir: settings.engine.dataDir,
       modelsDir: settings.engine.modelsDir,
       gallery: env.BOOSTFACE_GALLERY || 'embedded',
-      bus: settings.live.redisUrl ? withoutCredentials(settings.live.redisUrl) : 'in-process',
-      sightings: settings.store.postgresUrl ? withoutCredentials(settings.store.postgresUrl) : 'data directory',
+      bus: settings.live.redisUrl ? redactUrl(settings.live.redisUrl) : 'in-process',
+      sightings: settings.store.postgresUrl ? redactUrl(settings.store.postgresUrl) : 'data directory',
       snapshots: settings.store.snapshotDir,
     },
     'starting',
@@ -89,7 +88,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Roles api and worker share the camera configuration and leases through Redis. Every process with Redis (role all
   // included: its Redis bus means replicas) shares the API tokens and the audit log there; a single process keeps
   // them in its store (storePlacement, which backup and restore follow too).
-  const cluster: Cluster | undefined = settings.placement.tokens === 'redis' || settings.placement.cameras === 'redis' ? await openCluster(env) : undefined;
+  const cluster: Cluster | undefined = settings.placement.tokens === 'redis' ? await openCluster(env, settings.role.leaseTtlMs) : undefined;
   const core = await openCore(env, { logger }).catch(async (err: unknown) => {
     await cluster?.close();
     return Promise.reject(explain(err));

@@ -16,7 +16,8 @@ import { STORE_FILE, STORE_SCHEMA_VERSION } from '../store/store-db.js';
 import { allocatorAdvice, currentAllocator } from './allocator.js';
 import { galleryBackend, milvusOptions, recognizerSpace, type GalleryBackend } from './backends.js';
 import { POSTGRES_SCHEMA_VERSION } from '../store/postgres-db.js';
-import { commandVersion, freeBytes, listMilvusCollections, nearestExisting, pingPostgres, pingRedis, redactUrl } from './probes.js';
+import { redactUrl } from '../util/redact-url.js';
+import { commandVersion, freeBytes, listMilvusCollections, nearestExisting, pingPostgres, pingRedis } from './probes.js';
 import { sqliteSummary } from './sqlite-copy.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';

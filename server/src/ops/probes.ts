@@ -5,6 +5,7 @@ import path from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { redactUrl } from '../util/redact-url.js';
 
 /** Rejects with `${what} timed out after N ms` when the promise takes longer. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -110,13 +111,3 @@ export function nearestExisting(p: string): string {
   return cur;
 }
 
-/** A URL without its password, for printing. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}

@@ -16,7 +16,7 @@ import { isRole } from '../api/auth/tokens.js';
 import { parseCameraConfig, type CameraConfig } from '../cameras/camera-config.js';
 import type { CameraRepository } from '../cameras/camera-repository.js';
 import type { StoreKind } from '../config.js';
-import type { Alert, AlertStore } from '../store/alert-store.js';
+import { MAX_ALERT_PAGE, type Alert, type AlertStore } from '../store/alert-store.js';
 import type { AuditEntry, AuditLog } from '../store/audit-log.js';
 import type { Sighting, SightingStore } from '../store/sighting-store.js';
 import type { StoredToken, TokenStore } from '../store/token-store.js';
@@ -43,8 +43,8 @@ interface RecordKind<T> {
   decode(value: Record<string, unknown>, where: string): T;
 }
 
-/** Records per read of the paged stores (the most a page holds). */
-const PAGE = 500;
+/** Records per read of the paged stores: the most an alert page holds (a short page is the last). */
+const PAGE = MAX_ALERT_PAGE;
 
 type Check = (ok: boolean, field: string) => void;
 const checker =

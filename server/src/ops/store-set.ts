@@ -19,7 +19,7 @@ import { SqliteTokenStore } from '../store/token-store.js';
 import { SqliteWallStore } from '../store/wall-store.js';
 import type { CameraRepository } from '../cameras/camera-repository.js';
 import type { TokenStore } from '../store/token-store.js';
-import { redactUrl } from './probes.js';
+import { redactUrl } from '../util/redact-url.js';
 import type { Stores } from './store-records.js';
 
 export type Placement = Record<StoreKind, StoreBackend>;

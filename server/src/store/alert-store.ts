@@ -9,6 +9,9 @@ import { StoreError } from './store-db.js';
 
 export type AlertKind = 'watchlist' | 'unknown';
 
+/** Most alerts one list() returns (a backup pages through them at this size). */
+export const MAX_ALERT_PAGE = 500;
+
 export interface Alert {
   id: string;
   at: number;
@@ -96,7 +99,7 @@ export class SqlAlertStore implements AlertStore {
       where.push('(at < ? OR (at = ? AND id < ?))');
       params.push(q.before.at, q.before.at, q.before.id);
     }
-    const first = Math.max(1, Math.min(500, q.first ?? 50));
+    const first = Math.max(1, Math.min(MAX_ALERT_PAGE, q.first ?? 50));
     const rows = await this.db.all<Row>(`SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`, [...params, first]);
     return rows.map(toAlert);
   }

@@ -9,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-db.js';
+import { inList } from './sql-db.js';
 
 export type AuditOutcome = 'ok' | 'denied' | 'error';
 const OUTCOMES: readonly string[] = ['ok', 'denied', 'error'] satisfies AuditOutcome[];
@@ -222,11 +223,9 @@ export class SqliteAuditLog implements AuditLog {
     const parts: string[] = [];
     const params: unknown[] = [];
     if (q.actions) {
-      if (q.actions.length === 0) parts.push('0');
-      else {
-        parts.push(`action IN (${q.actions.map(() => '?').join(',')})`);
-        params.push(...q.actions);
-      }
+      const actions = inList('action', q.actions);
+      parts.push(actions.sql);
+      params.push(...actions.params);
     }
     if (q.actorId !== undefined) {
       parts.push('actor_id = ?');

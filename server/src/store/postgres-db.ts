@@ -6,6 +6,7 @@
  * hand out the same "Unknown N".
  */
 import pg from 'pg';
+import { redactUrl } from '../util/redact-url.js';
 import { SqlAlertStore, type AlertStore } from './alert-store.js';
 import { SqlSightingStore, type SightingStore } from './sighting-store.js';
 import { numberedPlaceholders, type SqlDb } from './sql-db.js';
@@ -59,10 +60,7 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format))) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** A URL without its password, for messages. */
-const shown = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-
-export function postgresDb(pool: pg.Pool): SqlDb {
+function postgresDb(pool: pg.Pool): SqlDb {
   return {
     all: async <T>(sql: string, params: readonly unknown[] = []) => (await pool.query(numberedPlaceholders(sql), params as unknown[])).rows as T[],
     run: async (sql: string, params: readonly unknown[] = []) => (await pool.query(numberedPlaceholders(sql), params as unknown[])).rowCount ?? 0,
@@ -108,7 +106,7 @@ export async function openPostgresMetadata(url: string, options: { searchBatch?:
     client = await pool.connect();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new StoreError('UNAVAILABLE', `cannot reach PostgreSQL at ${shown(url)} for sightings and alerts: ${(err as Error).message}`);
+    throw new StoreError('UNAVAILABLE', `cannot reach PostgreSQL at ${redactUrl(url)} for sightings and alerts: ${(err as Error).message}`);
   }
   try {
     await createSchema(client);
@@ -116,7 +114,7 @@ export async function openPostgresMetadata(url: string, options: { searchBatch?:
     client.release();
     await pool.end().catch(() => undefined);
     if (err instanceof StoreError) throw err;
-    throw new StoreError('UNAVAILABLE', `PostgreSQL at ${shown(url)}: cannot set up the sightings and alerts tables: ${(err as Error).message}`);
+    throw new StoreError('UNAVAILABLE', `PostgreSQL at ${redactUrl(url)}: cannot set up the sightings and alerts tables: ${(err as Error).message}`);
   }
   client.release();
   const db = postgresDb(pool);

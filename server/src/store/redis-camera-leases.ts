@@ -65,15 +65,8 @@ export class RedisLeaseStore implements LeaseStore, CameraHealthSource {
     await this.redis.zrem(this.workersKey, workerId);
   }
 
-  async owners(cameraIds: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (!cameraIds.length) return out;
-    const values = await this.redis.mget(cameraIds.map((id) => this.leaseKey(id)));
-    cameraIds.forEach((id, i) => {
-      const owner = values[i];
-      if (owner !== null) out.set(id, owner);
-    });
-    return out;
+  owners(cameraIds: readonly string[]): Promise<Map<string, string>> {
+    return this.readEach(cameraIds, (id) => this.leaseKey(id), (owner) => owner);
   }
 
   async acquire(cameraId: string, workerId: string, ttlMs: number): Promise<boolean> {
@@ -100,13 +93,18 @@ export class RedisLeaseStore implements LeaseStore, CameraHealthSource {
     for (const [err] of (await batch.exec()) ?? []) if (err) throw err;
   }
 
-  async health(cameraIds: readonly string[]): Promise<Map<string, SourceHealth>> {
-    const out = new Map<string, SourceHealth>();
+  health(cameraIds: readonly string[]): Promise<Map<string, SourceHealth>> {
+    return this.readEach(cameraIds, (id) => this.healthKey(id), (json) => JSON.parse(json) as SourceHealth);
+  }
+
+  /** One MGET for the cameras' keys; cameras without a value are left out. */
+  private async readEach<T>(cameraIds: readonly string[], keyOf: (id: string) => string, parse: (value: string) => T): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
     if (!cameraIds.length) return out;
-    const values = await this.redis.mget(cameraIds.map((id) => this.healthKey(id)));
+    const values = await this.redis.mget(cameraIds.map(keyOf));
     cameraIds.forEach((id, i) => {
-      const json = values[i];
-      if (json !== null) out.set(id, JSON.parse(json) as SourceHealth);
+      const value = values[i];
+      if (value !== null) out.set(id, parse(value));
     });
     return out;
   }

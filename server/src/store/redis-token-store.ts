@@ -168,8 +168,7 @@ export class RedisTokenStore implements TokenStore {
       const [json, revoked] = await this.call(() => Promise.all([this.redis.hget(this.keys.tokens, id), this.redis.hget(this.keys.revoked, id)]));
       if (json === null) throw new StoreError('CORRUPT_STORE', `api token ${id} is indexed by its secret but has no record`);
       const record = JSON.parse(json) as TokenRecord;
-      const current = await this.get(id);
-      if (revoked === null && record.role === 'admin' && record.cameraScope === null) return { token: current!, outcome: 'unchanged' };
+      if (revoked === null && record.role === 'admin' && record.cameraScope === null) return { token: (await this.get(id))!, outcome: 'unchanged' };
       const next = JSON.stringify({ ...record, role: 'admin', cameraScope: null } satisfies TokenRecord);
       if ((await this.call(() => this.redis.eval(REINSTATE, 2, this.keys.tokens, this.keys.revoked, id, json, next))) === 1) {
         return { token: (await this.get(id))!, outcome: 'reinstated' };
