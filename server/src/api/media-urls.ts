@@ -28,13 +28,16 @@ export const mediaPaths = {
  * token as it sends (signDeferredUrls). A mark is `\u0001media:<pathname>\u0001`; the control characters cannot occur
  * in a pathname, and JSON writes them as the escape `\u0001`, which is what signDeferredUrls looks for.
  */
-export const deferredMedia: MediaUrls = {
-  cameraStream: (id) => deferredMark(mediaPaths.cameraStream(id)),
-  cameraFrame: (id) => deferredMark(mediaPaths.cameraFrame(id)),
-  snapshot: (rel) => deferredMark(mediaPaths.snapshot(rel)),
-};
-
 const deferredMark = (pathname: string) => `\u0001media:${pathname}\u0001`;
+
+/** The media URLs of mediaPaths, each pathname passed through `url` (signed now, or marked for later). */
+const mediaUrlsVia = (url: (pathname: string) => string): MediaUrls => ({
+  cameraStream: (id) => url(mediaPaths.cameraStream(id)),
+  cameraFrame: (id) => url(mediaPaths.cameraFrame(id)),
+  snapshot: (rel) => url(mediaPaths.snapshot(rel)),
+});
+
+export const deferredMedia: MediaUrls = mediaUrlsVia(deferredMark);
 /** A mark's start and end as JSON.stringify writes them. */
 const MARK_OPEN_JSON = '\\u0001media:';
 const MARK_CLOSE_JSON = '\\u0001';
@@ -97,11 +100,7 @@ export class MediaSigner {
 
   /** URLs signed for one caller. */
   urlsFor(tokenId: string): MediaUrls {
-    return {
-      cameraStream: (id) => this.sign(mediaPaths.cameraStream(id), tokenId),
-      cameraFrame: (id) => this.sign(mediaPaths.cameraFrame(id), tokenId),
-      snapshot: (rel) => this.sign(mediaPaths.snapshot(rel), tokenId),
-    };
+    return mediaUrlsVia((pathname) => this.sign(pathname, tokenId));
   }
 
   verify(pathname: string, query: URLSearchParams): MediaCheck {

@@ -4,11 +4,11 @@
  * routes beside GraphQL; a worker (`serve --role worker`, no GraphQL) serves them alone with `startProbeServer`.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { RedisBus } from '../bus/redis-bus.js';
 import type { Role } from '../config.js';
 import type { Core, Live } from '../main.js';
+import { listen } from './listen.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 /** Feeds the metrics from a live system (cameras, queues, bus, stage timings, frame→event latency); returns the undo. */
@@ -79,11 +79,9 @@ export async function startProbeServer(o: { core: Core; live: Live; role: Role; 
   app.disable('x-powered-by');
   app.use(probeRoutes({ metrics, core: o.core, live: o.live, role: o.role, ready: () => ready }));
   const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(o.port, o.host, resolve));
-  const port = (server.address() as AddressInfo).port;
-  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  const { url, port } = await listen(server, o.port, o.host);
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     async close() {
       ready = false;

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -30,6 +29,7 @@ import { createContext, type ApiConfig, type ApiContext, type ApiServices } from
 import { createDeliveryTurns } from './delivery-turns.js';
 import { formatApiError } from './errors.js';
 import { DEFAULT_IMAGE_LIMITS } from './image-input.js';
+import { listen } from './listen.js';
 import { LiveVideo } from './live-video.js';
 import { mediaRouter } from './media-routes.js';
 import { deferredMedia, MediaSigner } from './media-urls.js';
@@ -254,11 +254,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     app.get('/*spa', (_req, res) => res.sendFile(path.join(o.webDir!, 'index.html')));
   }
 
-  await new Promise<void>((resolve, reject) => httpServer.once('error', reject).listen(o.port, o.host, resolve));
-  const port = (httpServer.address() as AddressInfo).port;
-  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  const { url, port } = await listen(httpServer, o.port, o.host);
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     services,
     schema,

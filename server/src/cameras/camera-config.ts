@@ -90,6 +90,12 @@ export function redactUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
 }
 
+/** The fields two configurations disagree on (fields are primitives; an absent optional field differs from a set one). */
+export function differingFields(a: CameraConfig, b: CameraConfig): (keyof CameraConfig)[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof CameraConfig)[]);
+  return [...keys].filter((k) => a[k] !== b[k]);
+}
+
 /**
  * Validates untrusted input and applies defaults. Options that apply to one kind only (loop, realtime: files;
  * rtspTransport: RTSP) are refused with a non-default value on another kind rather than silently ignored.

@@ -17,7 +17,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import { planLeases } from './camera-assignment.js';
-import { parseCameraConfig, type CameraConfig } from './camera-config.js';
+import { differingFields, parseCameraConfig, type CameraConfig } from './camera-config.js';
 import type { SourceHealth } from './source-health.js';
 
 /** The shared lease table (Redis adapter: store/redis-camera-leases.ts; contract: lease-store-contract.ts). */
@@ -248,9 +248,5 @@ export class CameraLeaseKeeper {
   }
 }
 
-/** Same stored configuration (fields are primitives; absent optional fields are absent on both sides). */
-export function sameConfig(a: CameraConfig, b: CameraConfig): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof CameraConfig)[]);
-  for (const k of keys) if (a[k] !== b[k]) return false;
-  return true;
-}
+/** Same stored configuration. */
+export const sameConfig = (a: CameraConfig, b: CameraConfig): boolean => differingFields(a, b).length === 0;

@@ -5,6 +5,7 @@
  */
 import {
   CameraError,
+  differingFields,
   parseCameraConfig,
   type CameraConfig,
 } from './camera-config.js';
@@ -209,9 +210,5 @@ export class CameraManager {
 }
 
 function decodingChanged(a: CameraConfig, b: CameraConfig): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof CameraConfig)[]);
-  for (const key of keys) {
-    if (!CONSUMER_FIELDS.has(key) && a[key] !== b[key]) return true;
-  }
-  return false;
+  return differingFields(a, b).some((key) => !CONSUMER_FIELDS.has(key));
 }

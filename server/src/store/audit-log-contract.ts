@@ -10,7 +10,8 @@
  * action, actor and time; newest first (time, then order of appending) with cursor pages; purge by age; export →
  * import into another empty log keeping seq and time, appends there numbered past the imported entries.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { subjectPerTest } from './contract-subject.js';
 import type { AuditLog } from './audit-log.js';
 
 export interface AuditLogSubject {
@@ -26,15 +27,12 @@ export function auditLogContract(name: string, make: (now: () => number) => Prom
   describe(`AuditLog contract: ${name}`, () => {
     let subject: AuditLogSubject | undefined;
     let clock = 10_000;
+    const opened = subjectPerTest(() => make(() => clock));
     const open = async (start: number) => {
       clock = start;
-      subject = await make(() => clock);
+      subject = await opened();
       return subject.log;
     };
-    afterEach(async () => {
-      await subject?.cleanup();
-      subject = undefined;
-    });
 
     it('records who, when, what, on which target, with details and outcome', async () => {
       const log = await open(10_000);

@@ -12,7 +12,8 @@
  * BOOSTFACE_ADMIN_TOKEN bootstrap (created, unchanged, reinstated) and the first-run admin; export → import into another
  * empty store keeping ids, hashes, times and revocations (the secret still authenticates there), a hash never shared.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { subjectPerTest } from './contract-subject.js';
 import type { TokenStore } from './token-store.js';
 
 export interface TokenStoreSubject {
@@ -26,15 +27,12 @@ export function tokenStoreContract(name: string, make: (now: () => number) => Pr
   describe(`TokenStore contract: ${name}`, () => {
     let subject: TokenStoreSubject | undefined;
     let clock = 1_000_000;
+    const opened = subjectPerTest(() => make(() => clock));
     const open = async () => {
       clock = 1_000_000;
-      subject = await make(() => clock);
+      subject = await opened();
       return subject.store;
     };
-    afterEach(async () => {
-      await subject?.cleanup();
-      subject = undefined;
-    });
 
     it('creates a token, returns its secret once and stores only the hash', async () => {
       const store = await open();

@@ -13,7 +13,8 @@
  * same expectedVersion exactly one applies and every other gets CONFLICT; an exported wall imported into another store
  * as it was (version and times kept), edits there continuing from its version.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { subjectPerTest } from './contract-subject.js';
 import type { WallStore } from './wall-store.js';
 
 export interface WallStoreSubject {
@@ -25,14 +26,11 @@ export interface WallStoreSubject {
 export function wallStoreContract(name: string, make: () => Promise<WallStoreSubject>): void {
   describe(`WallStore contract: ${name}`, () => {
     let subject: WallStoreSubject | undefined;
+    const opened = subjectPerTest(make);
     const open = async () => {
-      subject = await make();
+      subject = await opened();
       return subject.store;
     };
-    afterEach(async () => {
-      await subject?.cleanup();
-      subject = undefined;
-    });
 
     it('starts empty, applies operations in order, bumping the version, and keeps them in the storage', async () => {
       const w = await open();
