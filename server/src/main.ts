@@ -26,7 +26,7 @@ import { CameraLeaseKeeper, type CameraRunner } from './cameras/camera-leases.js
 import { patchBetween } from './cameras/camera-patch.js';
 import type { CameraRepository } from './cameras/camera-repository.js';
 import { SharedCameras, type CameraSet } from './cameras/shared-cameras.js';
-import type { CameraFrame } from './cameras/ffmpeg-source.js';
+import { keepFrame, type CameraFrame } from './cameras/ffmpeg-source.js';
 import { FrameScheduler, type SchedulerStats } from './cameras/frame-scheduler.js';
 import { isFinalState, type SourceHealth } from './cameras/source-health.js';
 import { alertSettings, engineSettings, liveSettings, matchThresholdSetting, poolConfig, storeSettings, type AlertSettings, type EngineSettings, type LiveSettings } from './config.js';
@@ -327,7 +327,8 @@ export async function startLive(core: Core, options: LiveOptions = {}): Promise<
       entry.scheduler.setDetectFps(camera.detectFps);
       return entry.scheduler;
     }
-    const scheduler = new FrameScheduler<CameraFrame>({ detectFps: camera.detectFps });
+    // A lent frame is overwritten after the next one: what waits for detection, and is detected, is a copy.
+    const scheduler = new FrameScheduler<CameraFrame>({ detectFps: camera.detectFps, keep: keepFrame });
     const pipeline = recognition.camera(camera.id, { frameIntervalMs: camera.fps ? 1000 / camera.fps : DEFAULT_FRAME_INTERVAL_MS });
     const loop = (async () => {
       for (let frame = await scheduler.next(); frame; frame = await scheduler.next()) {

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCameraConfig } from '../src/cameras/camera-config.js';
 import { CameraManager } from '../src/cameras/camera-manager.js';
 import { MemoryCameraRepository } from '../src/cameras/camera-repository-contract.js';
-import { FfmpegSource, type CameraFrame, type FfmpegSourceOptions } from '../src/cameras/ffmpeg-source.js';
+import { FfmpegSource, keepFrame, type CameraFrame, type FfmpegSourceOptions } from '../src/cameras/ffmpeg-source.js';
 import type { SourceState } from '../src/cameras/source-health.js';
 import { REPO_ROOT, sharedAvailable, sharedData } from './shared-fixtures.js';
 
@@ -110,7 +110,7 @@ function watch(config: Record<string, unknown>, options: FfmpegSourceOptions = {
   const source = new FfmpegSource(
     parseCameraConfig({ id: 'cam', name: 'Camera', ...config }),
     {
-      onFrame: (f) => frames.push(f),
+      onFrame: (f) => frames.push(keepFrame(f)),
       onHealth: (h) => {
         if (states.at(-1) !== h.state) states.push(h.state);
       },

@@ -32,7 +32,8 @@ const BOUNDARY = 'boostface-frame';
 
 export async function encodeFrame(frame: CameraFrame, o: LiveVideoOptions): Promise<EncodedFrame> {
   const { width, height, data } = frame.image;
-  let img = sharp(data, { raw: { width, height, channels: 3 } });
+  // sharp reads its input later, on a thread of its own; a camera's frame pixels are lent and get overwritten.
+  let img = sharp(Buffer.from(data), { raw: { width, height, channels: 3 } });
   if (width > o.maxWidth) img = img.resize({ width: o.maxWidth });
   return { seq: frame.seq, ts: frame.ts, width, height, jpeg: await img.jpeg({ quality: o.quality }).toBuffer() };
 }

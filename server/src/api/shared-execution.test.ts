@@ -2,7 +2,7 @@ import { GraphQLInt, GraphQLList, GraphQLObjectType, GraphQLSchema, GraphQLStrin
 import { describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { payloadKey, sharedSubscribe, type SharedExecutionOptions } from './shared-execution.js';
-import { createEventStream, type StreamCloseCause } from './subscription-stream.js';
+import { createEventStream, DIRECT_DELIVERY, hasDirectDelivery, type StreamCloseCause } from './subscription-stream.js';
 
 interface Ev {
   n: number;
@@ -14,13 +14,14 @@ interface Ctx {
 }
 
 /** A subscription `events(camera)` over an in-process bus, as the API builds them; `label` counts its executions. */
-function fixture(extra: Partial<SharedExecutionOptions> = {}) {
+function fixture(extra: Partial<SharedExecutionOptions> = {}, wake?: (handOver: () => void) => void) {
   const bus = new InProcessBus<{ ev: Ev }>();
   let labels = 0;
   const Event = new GraphQLObjectType<Ev, Ctx>({
     name: 'Event',
     fields: {
       n: { type: GraphQLInt },
+      later: { type: GraphQLString, resolve: async (e) => `later ${e.n}` },
       label: {
         type: GraphQLString,
         args: { size: { type: GraphQLInt } },
@@ -41,7 +42,7 @@ function fixture(extra: Partial<SharedExecutionOptions> = {}) {
           args: { cameras: { type: new GraphQLList(GraphQLString) } },
           subscribe: (_root, args: { cameras?: string[] | null }, ctx) => {
             let off = () => {};
-            const stream = createEventStream<Ev>({ onClose: (cause) => (off(), ctx.closed.push(cause)) });
+            const stream = createEventStream<Ev>({ onClose: (cause) => (off(), ctx.closed.push(cause)), ...(wake ? { wake } : {}) });
             off = bus.subscribe('ev', (e) => {
               if (!args.cameras || args.cameras.includes(e.camera)) stream.push(e);
             });
@@ -140,6 +141,59 @@ describe('sharedSubscribe', () => {
     const f = fixture();
     const r = (await sharedSubscribe({ viewerOf: () => 'x' })({ schema: f.schema, document: parse('subscription{nope}') })) as ExecutionResult;
     expect(r.errors?.[0].message).toMatch(/nope/);
+  });
+});
+
+describe('sharedSubscribe with direct delivery', () => {
+  it('offers shared results to a direct sink: one still executing is declined, the settled one is taken', async () => {
+    const wakes: (() => void)[] = [];
+    const f = fixture({}, (handOver) => wakes.push(handOver));
+    const query = 'subscription{events{n later}}'; // `later` resolves asynchronously: so does the execution
+    const a = await f.start(query, 'v1');
+    const b = await f.start(query, 'v1');
+    const taken: ExecutionResult[] = [];
+    for (const { it } of [a, b]) {
+      expect(hasDirectDelivery(it)).toBe(true);
+      (it as unknown as { [DIRECT_DELIVERY](sink: (r: ExecutionResult) => boolean): void })[DIRECT_DELIVERY]((r) => taken.push(r) > 0);
+    }
+    const first = a.it.next();
+    const second = b.it.next();
+    f.bus.publish('ev', { n: 1, camera: 'x' });
+    wakes[0]!(); // a: the result is still a promise, so the event goes the iterator's way
+    expect(taken).toEqual([]);
+    const viaIterator = (await first).value;
+    expect(viaIterator).toEqual({ data: { events: { n: 1, later: 'later 1' } } });
+    wakes[1]!(); // b: the same result, settled by now, is taken directly
+    expect(taken).toHaveLength(1);
+    expect(taken[0]).toBe(viaIterator);
+    await a.it.return(undefined);
+    await b.it.return(undefined);
+    await second;
+  });
+
+  it('executes as the event is queued, so that subscribers woken in a later turn all take the result directly', async () => {
+    const wakes: (() => void)[] = [];
+    const f = fixture({}, (handOver) => wakes.push(handOver));
+    const subs = await Promise.all([f.start('subscription{events{n later label}}', 'v1'), f.start('subscription{events{n later label}}', 'v1')]);
+    const taken: ExecutionResult[] = [];
+    for (const { it } of subs) (it as unknown as { [DIRECT_DELIVERY](sink: (r: ExecutionResult) => boolean): void })[DIRECT_DELIVERY]((r) => taken.push(r) > 0);
+    const pending = subs.map(({ it }) => it.next());
+    f.bus.publish('ev', { n: 7, camera: 'x' });
+    expect(f.labels()).toBe(1); // executed once, when queued
+    await new Promise((resolve) => setImmediate(resolve)); // the delivery turn comes later
+    wakes.splice(0).forEach((w) => w());
+    expect(taken).toHaveLength(2);
+    expect(taken[0]).toBe(taken[1]);
+    expect(taken[0]).toEqual({ data: { events: { n: 7, later: 'later 7', label: 'v1:7:-' } } });
+    for (const { it } of subs) await it.return(undefined);
+    await Promise.all(pending);
+  });
+
+  it('offers no direct delivery where results are not shared (no viewer)', async () => {
+    const f = fixture({}, () => undefined);
+    const { it } = await f.start(Q, undefined);
+    expect(hasDirectDelivery(it)).toBe(false);
+    await it.return(undefined);
   });
 });
 

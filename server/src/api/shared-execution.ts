@@ -27,6 +27,7 @@ import {
   type FieldNode,
   type OperationDefinitionNode,
 } from 'graphql';
+import { DIRECT_DELIVERY, hasDirectDelivery, type DirectDelivery } from './subscription-stream.js';
 
 type PromiseOrValue<T> = T | Promise<T>;
 type Variables = Record<string, unknown> | null | undefined;
@@ -59,14 +60,22 @@ export function sharedSubscribe(options: SharedExecutionOptions): SubscribeFn {
     const key = payload !== undefined && viewer !== undefined ? `${viewer}\n${payload}` : undefined;
     const execArgs = neutral ? { ...args, contextValue: options.neutralContext } : args;
     const run = (event: unknown) => execute({ ...execArgs, rootValue: event });
-    return mapEvents(source, (event) => {
+    const shared = (event: unknown) => {
       if (key === undefined || typeof event !== 'object' || event === null) return run(event);
       let perEvent = results.get(event);
       if (!perEvent) results.set(event, (perEvent = new Map()));
       let result = perEvent.get(key);
-      if (result === undefined) perEvent.set(key, (result = run(event)));
+      if (result === undefined) {
+        const running = run(event);
+        perEvent.set(key, (result = running));
+        // Settled, the result itself stands in for its promise: later subscribers can take it synchronously (direct
+        // delivery). type-graphql makes every resolver with arguments async (it validates them in an async function).
+        if (isPromise(running)) running.then((r) => perEvent.set(key, r), () => undefined);
+      }
       return result;
-    });
+    };
+    // Direct delivery only where a declined event's result is kept (shared): the iterator's way then reuses it.
+    return mapEvents(source, shared, key !== undefined);
   };
 }
 
@@ -112,8 +121,10 @@ function countVariables(node: ASTNode, into: Map<string, number>): void {
 /**
  * The source's events through `map`, one at a time; return() and throw() reach the source (it unsubscribes there).
  * Written with then() rather than async functions: one promise per event instead of four, for every subscriber.
+ * With `direct`, a source's direct delivery (./subscription-stream.ts) is offered through `map` too: an event whose
+ * result is not ready (a promise) or that map fails on is declined, and takes the iterator's way.
  */
-function mapEvents<T, U>(source: AsyncIterable<T>, map: (event: T) => PromiseOrValue<U>): AsyncGenerator<U, void, void> {
+function mapEvents<T, U>(source: AsyncIterable<T>, map: (event: T) => PromiseOrValue<U>, direct = false): AsyncGenerator<U, void, void> & Partial<DirectDelivery<U>> {
   const it = source[Symbol.asyncIterator]();
   const done: IteratorResult<U, void> = { value: undefined, done: true };
   const close = async () => {
@@ -145,7 +156,27 @@ function mapEvents<T, U>(source: AsyncIterable<T>, map: (event: T) => PromiseOrV
       return gen;
     },
   };
-  return gen;
+  if (!direct || !hasDirectDelivery<T>(it)) return gen;
+  const mapped = (event: T): PromiseOrValue<U> | undefined => {
+    try {
+      return map(event);
+    } catch {
+      return undefined; // the iterator's way meets the error again and reports it
+    }
+  };
+  return Object.assign(gen, {
+    [DIRECT_DELIVERY](sink: (result: U) => boolean) {
+      it[DIRECT_DELIVERY](
+        (event) => {
+          const result = mapped(event);
+          return result !== undefined && !isPromise(result) && sink(result);
+        },
+        // Executing as the event is queued: an asynchronous execution has settled by the time its subscribers are
+        // woken (a later turn), so they all take it directly.
+        (event) => void mapped(event),
+      );
+    },
+  });
 }
 
 const isPromise = <V>(v: PromiseOrValue<V>): v is Promise<V> => typeof (v as { then?: unknown })?.then === 'function';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import {
   createEventStream,
+  DIRECT_DELIVERY,
   SLOW_SUBSCRIBER,
   SubscriberOverflowError,
   type StreamCloseCause,
@@ -314,5 +315,50 @@ describe('createEventStream with a wake-up (events handed over later)', () => {
     wakeAll();
     expect(label((await waiting).value as Ev)).toBe('started:a:1');
     expect((await drain(s.iterator)).map(label)).toEqual(['ended:a:2']);
+  });
+});
+
+describe('createEventStream with a direct sink', () => {
+  const direct = (accept: (e: Ev) => boolean = () => true) => {
+    const wakes: (() => void)[] = [];
+    const taken: string[] = [];
+    const s = createEventStream<Ev>({ ...trackOptions, wake: (handOver) => wakes.push(handOver) });
+    s.iterator[DIRECT_DELIVERY]((e) => accept(e) && taken.push(label(e)) > 0);
+    const wakeAll = () => wakes.splice(0).forEach((w) => w());
+    return { s, taken, wakeAll };
+  };
+
+  it('hands queued events to the sink, in order, only while the consumer waits in next()', async () => {
+    const { s, taken, wakeAll } = direct();
+    s.push(ev('started', 'a', 1)); // nobody waits: no wake-up asked for, the event stays queued
+    wakeAll();
+    expect(taken).toEqual([]);
+    expect(label((await s.iterator.next()).value as Ev)).toBe('started:a:1');
+    const waiting = s.iterator.next();
+    s.push(ev('u', 'a', 2));
+    s.push(ev('identified', 'a', 3));
+    wakeAll();
+    expect(taken).toEqual(['u:a:2', 'identified:a:3']);
+    expect(s.stats).toMatchObject({ pushed: 3, delivered: 3, queued: 0 });
+    s.end();
+    expect(await waiting).toEqual({ value: undefined, done: true }); // the consumer still learns that it ended
+  });
+
+  it('sends a declined event, and everything after it, the iterator’s way, then takes direct deliveries again', async () => {
+    const { s, taken, wakeAll } = direct((e) => e.kind !== 'identified');
+    const first = s.iterator.next();
+    s.push(ev('u', 'a', 1));
+    s.push(ev('identified', 'a', 2));
+    s.push(ev('u', 'b', 3));
+    wakeAll();
+    expect(taken).toEqual(['u:a:1']);
+    expect(label((await first).value as Ev)).toBe('identified:a:2');
+    expect(label((await s.iterator.next()).value as Ev)).toBe('u:b:3'); // queued behind the declined one
+    const waiting = s.iterator.next();
+    s.push(ev('ended', 'a', 4));
+    wakeAll();
+    expect(taken).toEqual(['u:a:1', 'ended:a:4']);
+    s.iterator.return!();
+    expect(await waiting).toEqual({ value: undefined, done: true });
   });
 });

@@ -6,19 +6,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { sharedSubscribe } from './shared-execution.js';
-import { createEventStream, SLOW_SUBSCRIBER_CLOSE_CODE } from './subscription-stream.js';
+import { createDeliveryTurns } from './delivery-turns.js';
+import { createEventStream, DIRECT_DELIVERY, SLOW_SUBSCRIBER_CLOSE_CODE } from './subscription-stream.js';
 import { deferredMedia } from './media-urls.js';
-import { serveGraphqlWs, sharedPayloadSerializer } from './ws-transport.js';
+import { serveGraphqlWs, sharedMessageBytes, sharedPayloadSerializer, type SharedMessage } from './ws-transport.js';
 
 interface Ev {
   n: number;
   text: string;
 }
 
-/** A server with one subscription `events` over an in-process bus, each subscriber behind a bounded event stream. */
-async function startServer(capacity = 256) {
+/**
+ * A server with one subscription `events` over an in-process bus, each subscriber behind a bounded event stream.
+ * `wakeUps`: subscribers are woken in delivery turns, as the API server does, and may then be written to directly.
+ */
+async function startServer(capacity = 256, wakeUps = false) {
   const bus = new InProcessBus<{ ev: Ev }>();
+  const turns = wakeUps ? createDeliveryTurns() : undefined;
   let executions = 0;
+  let direct = 0;
   const Event = new GraphQLObjectType<Ev>({
     name: 'Event',
     fields: {
@@ -41,9 +47,18 @@ async function startServer(capacity = 256) {
           type: Event,
           subscribe: (_r, _a, ctx) => {
             let off = () => {};
-            const stream = createEventStream<Ev>({ capacity, onClose: () => off(), onOverflow: (o) => ctx.socket.close(SLOW_SUBSCRIBER_CLOSE_CODE, o.message) });
+            const stream = createEventStream<Ev>({
+              capacity,
+              onClose: () => off(),
+              onOverflow: (o) => ctx.socket.close(SLOW_SUBSCRIBER_CLOSE_CODE, o.message),
+              ...(turns ? { wake: turns.schedule } : {}),
+            });
             off = bus.subscribe('ev', (e) => stream.push(e));
-            return stream.iterator;
+            // Counts the events a direct sink takes.
+            const it = stream.iterator;
+            const attach = it[DIRECT_DELIVERY].bind(it);
+            it[DIRECT_DELIVERY] = (sink) => attach((e) => sink(e) && ++direct > 0);
+            return it;
           },
           resolve: (e: unknown) => e,
         },
@@ -66,6 +81,7 @@ async function startServer(capacity = 256) {
     bus,
     url,
     executions: () => executions,
+    direct: () => direct,
     async close() {
       await transport.dispose();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
@@ -83,14 +99,18 @@ interface Received {
 async function rawClient(url: string, subscriptionId: string) {
   const ws = new WebSocket(url, GRAPHQL_TRANSPORT_WS_PROTOCOL);
   const messages: Received[] = [];
+  const texts: string[] = [];
   let closed: { code: number; reason: string } | undefined;
-  ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+  ws.on('message', (data) => {
+    texts.push(String(data));
+    messages.push(JSON.parse(String(data)));
+  });
   ws.on('close', (code, reason) => (closed = { code, reason: String(reason) }));
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   ws.send(JSON.stringify({ type: 'connection_init' }));
   await until(() => messages.some((m) => m.type === 'connection_ack'));
   ws.send(JSON.stringify({ id: subscriptionId, type: 'subscribe', payload: { query: 'subscription{events{n text}}' } }));
-  return { ws, messages, next: () => messages.filter((m) => m.type === 'next'), closed: () => closed };
+  return { ws, messages, texts, next: () => messages.filter((m) => m.type === 'next'), closed: () => closed };
 }
 
 async function until(test: () => boolean, timeoutMs = 5000) {
@@ -107,9 +127,12 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe('serveGraphqlWs', () => {
+describe.each([
+  ['graphql-ws sends every event', false],
+  ['woken in delivery turns, events are written directly', true],
+])('serveGraphqlWs: %s', (_mode, wakeUps) => {
   it('sends each subscriber its own id around one shared payload, also for an id that looks like the placeholder', async () => {
-    server = await startServer();
+    server = await startServer(256, wakeUps);
     const odd = '\u0000shared-payload\u0000';
     const clients = [await rawClient(server.url, 'a'), await rawClient(server.url, odd), await rawClient(server.url, 'c"}')];
     await new Promise((r) => setTimeout(r, 50));
@@ -121,11 +144,19 @@ describe('serveGraphqlWs', () => {
       expect(c.next().map((m) => m.payload)).toEqual([1, 2, 3].map((n) => ({ data: { events: { n, text: `"quoted" \u0000 ${'x'.repeat(n)}` } } })));
     }
     expect(server.executions()).toBe(3); // one execution per event for the three subscribers
+    // Byte for byte what graphql-ws sends, whichever way an event went.
+    for (const [i, c] of clients.entries()) {
+      const id = ['a', odd, 'c"}'][i]!;
+      const sent = c.texts.filter((t) => t.includes('"type":"next"'));
+      expect(sent).toEqual([1, 2, 3].map((n) => JSON.stringify({ id, type: 'next', payload: { data: { events: { n, text: `"quoted" \u0000 ${'x'.repeat(n)}` } } } })));
+    }
+    // With wake-ups every event went directly (this schema's execution is synchronous); without, none did.
+    expect(server.direct()).toBe(wakeUps ? 9 : 0);
     for (const c of clients) c.ws.close();
   });
 
   it('a client that stops reading stops pulling events; its bounded stream then overflows and the socket closes with 4413', async () => {
-    server = await startServer(64);
+    server = await startServer(64, wakeUps);
     const slow = await rawClient(server.url, 's');
     const fast = await rawClient(server.url, 'f');
     await new Promise((r) => setTimeout(r, 50));
@@ -152,10 +183,12 @@ describe('serveGraphqlWs', () => {
   });
 });
 
+const text = (m: string | SharedMessage) => (typeof m === 'string' ? m : String(sharedMessageBytes(m)));
+
 describe('sharedPayloadSerializer', () => {
   it('stringifies a next payload once per data object and leaves other messages alone', () => {
     const s = sharedPayloadSerializer();
-    const send = (msg: object) => String(s.complete(JSON.stringify(msg, s.replacer)));
+    const send = (msg: object) => text(s.complete(JSON.stringify(msg, s.replacer)));
     const data = { events: { n: 1, nested: { type: 'next', payload: { keep: true } } } };
     const a = send({ id: '1', type: 'next', payload: { data } });
     data.events.n = 2; // the same data object: its text was kept
@@ -174,7 +207,7 @@ describe('sharedPayloadSerializer', () => {
     const s = sharedPayloadSerializer();
     let signed = 0;
     const viewer = (key: string) => ({ key, sign: (p: string) => (signed++, `${p}?tok=${key}`) });
-    const send = (msg: object, v?: ReturnType<typeof viewer>) => JSON.parse(String(s.complete(JSON.stringify(msg, s.replacer), v)));
+    const send = (msg: object, v?: ReturnType<typeof viewer>) => JSON.parse(text(s.complete(JSON.stringify(msg, s.replacer), v)));
     const data = { e: { face: deferredMedia.snapshot('c/f.jpg'), n: 1 } };
     const alice = viewer('alice');
     expect(send({ id: '1', type: 'next', payload: { data } }, alice).payload.data.e).toEqual({ face: '/media/snapshots/c/f.jpg?tok=alice', n: 1 });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parseCameraConfig } from './camera-config.js';
-import { FfmpegSource, type CameraFrame, type FfmpegSourceOptions } from './ffmpeg-source.js';
+import { FfmpegSource, keepFrame, type CameraFrame, type FfmpegSourceOptions } from './ffmpeg-source.js';
 import type { SourceHealth, SourceState } from './source-health.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bf-ffmpeg-source-'));
@@ -37,7 +37,7 @@ function startSource(config: Record<string, unknown>, options: FfmpegSourceOptio
   const source = new FfmpegSource(
     parseCameraConfig({ id: 'cam', name: 'Cam', ...config }),
     {
-      onFrame: (f) => frames.push(f),
+      onFrame: (f) => frames.push(keepFrame(f)),
       onHealth: (h) => {
         healths.push(h);
         if (states.at(-1) !== h.state) states.push(h.state);
@@ -185,6 +185,20 @@ describe('FfmpegSource', () => {
     expect(source.pid).toBeUndefined();
     expect(states).toEqual(['live', 'stopped']);
     expect(source.health().state).toBe('stopped');
+  });
+
+  it('stop() while paused (an offline reader behind) ends the run: what is left in the pipe is read to its end', async () => {
+    // Far more than the pipe holds, so that ffmpeg is blocked writing when the source is paused and stopped.
+    const ffmpeg = fakeTool(`head -c ${FRAME * 2000} /dev/zero`);
+    const { source, frames } = startSource({ url: '/videos/clip.mp4', width: W, height: H, fps: 10, realtime: false }, { ffmpegPath: ffmpeg });
+    await waitFor('a frame', () => frames.length > 0);
+    source.pause();
+    await new Promise((r) => setTimeout(r, 50));
+    const pid = source.pid!;
+    await source.stop();
+    expect(processExists(pid)).toBe(false);
+    expect(source.health().state).toBe('stopped');
+    expect(frames.length).toBeLessThan(2000);
   });
 
   it('stop() during a backoff wait cancels the restart', async () => {

@@ -9,6 +9,7 @@ import { redactUrlCredentials, type CameraConfig } from './camera-config.js';
 import { terminate, TextTail } from './child-process.js';
 import { hasFixedSize, resolveDecodeSize, type Size } from './decode-size.js';
 import { buildFfmpegArgs } from './ffmpeg-args.js';
+import { openFramePipe, type FramePipe } from './frame-pipe.js';
 import { FrameSplitter } from './frame-splitter.js';
 import { decideAfterRun, retryAttempt, type RunEnd, type SourceHealth, type SourceState } from './source-health.js';
 import { probeStream, type StreamInfo } from './stream-probe.js';
@@ -24,7 +25,18 @@ export interface CameraFrame {
   ts: number;
   /** Files: position in the video (frame index / frame rate), counting on through loops. */
   ptsMs?: number;
+  /**
+   * Lent pixels: they stay as they are until the source has delivered its next frame, then may be overwritten
+   * (./frame-splitter.ts). Keep a frame past that only through keepFrame().
+   */
   image: RgbImage;
+}
+
+/** A frame with pixels of its own, to keep past the source's next frame (a lent frame's pixels get overwritten). */
+export function keepFrame(frame: CameraFrame): CameraFrame {
+  const data = Buffer.allocUnsafeSlow(frame.image.data.length);
+  data.set(frame.image.data);
+  return { ...frame, image: { ...frame.image, data } };
 }
 
 export interface SourceHandlers {
@@ -69,6 +81,7 @@ export class FfmpegSource implements CameraSource {
   private started = false;
   private stopping = false;
   private child: ChildProcess | undefined;
+  private pipe: FramePipe | undefined;
   private probeAbort: AbortController | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private activeRun: Promise<void> | undefined;
@@ -114,12 +127,12 @@ export class FfmpegSource implements CameraSource {
    */
   pause(): void {
     this.paused = true;
-    this.child?.stdout?.pause();
+    this.pipe?.pause();
   }
 
   resume(): void {
     this.paused = false;
-    this.child?.stdout?.resume();
+    this.pipe?.resume();
   }
 
   start(): void {
@@ -184,8 +197,10 @@ export class FfmpegSource implements CameraSource {
   private runFfmpeg(size: Size, fps: number | undefined): Promise<void> {
     const { config } = this;
     return new Promise((resolve) => {
-      const child = spawn(this.opts.ffmpegPath, buildFfmpegArgs(config, size, this.opts.decodeThreads), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const pipe = openFramePipe();
+      const child = spawn(this.opts.ffmpegPath, buildFfmpegArgs(config, size, this.opts.decodeThreads), { stdio: ['ignore', pipe.childStdout, 'pipe'] });
       this.child = child;
+      this.pipe = pipe;
       const stderr = new TextTail();
       const runStart = this.opts.now();
       const isFile = config.kind === 'file';
@@ -216,16 +231,16 @@ export class FfmpegSource implements CameraSource {
         this.handlers.onFrame(frame);
       });
 
-      child.stdout.on('data', (chunk: Buffer) => {
-        // Once stop() began, nothing more is delivered: the manager may already have a successor numbering frames.
-        if (!this.stopping) splitter.push(chunk);
-      });
-      if (this.paused) child.stdout.pause();
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-      child.on('error', (err) => (spawnError = err));
-      child.on('close', (code, signal) => {
+      // The run ends when ffmpeg has exited and everything it wrote has been read (the pipe outlives the process).
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      let outputRead = false;
+      const finish = () => {
+        if (!exit || !outputRead) return;
         clearTimeout(watchdog);
+        pipe.close();
         this.child = undefined;
+        this.pipe = undefined;
+        const { code, signal } = exit;
         if (!this.stopping) {
           const tail = stderr.toString();
           let error: string | undefined;
@@ -237,6 +252,30 @@ export class FfmpegSource implements CameraSource {
           this.endRun({ reason: stalled ? 'stall' : 'exit', exitCode: code, frames }, error);
         }
         resolve();
+      };
+      pipe.attach(
+        child,
+        (chunk) => {
+          // Once stop() began, nothing more is delivered: the manager may already have a successor numbering frames.
+          if (!this.stopping) splitter.push(chunk);
+        },
+        () => {
+          outputRead = true;
+          finish();
+        },
+      );
+      if (this.paused) pipe.pause();
+      child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+      // ffmpeg is gone (or never ran): read what is left up to the end even when paused (as Node does with a child's
+      // stdio on exit), or a source stopped while paused would wait forever for an end it never reads.
+      child.on('error', (err) => {
+        spawnError = err;
+        pipe.resume();
+      });
+      child.on('exit', () => pipe.resume());
+      child.on('close', (code, signal) => {
+        exit = { code, signal };
+        finish();
       });
     });
   }

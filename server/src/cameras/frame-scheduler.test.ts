@@ -44,6 +44,17 @@ describe('FrameScheduler', () => {
     expect(scheduler.stats().dropped).toBe(0);
   });
 
+  it('keeps (copies) only the frames it takes past the rate cap, for a waiting consumer and for the slot alike', async () => {
+    const kept: number[] = [];
+    const scheduler = new FrameScheduler<F>({ detectFps: 10, keep: (f) => (kept.push(f.seq), { ...f, seq: f.seq + 1000 }) });
+    const pending = scheduler.next();
+    for (const f of frames(30, 7)) scheduler.offer(f); // 10 fps of 30: frames 0, 3, 6 pass the cap
+    expect((await pending)?.seq).toBe(1000);
+    expect((await scheduler.next())?.seq).toBe(1006);
+    expect(kept).toEqual([0, 3, 6]);
+    expect(scheduler.stats()).toEqual({ offered: 7, delivered: 2, dropped: 1, skipped: 4 });
+  });
+
   it('caps the rate on the capture clock, on a fixed grid that arrival jitter does not slow down', () => {
     const scheduler = new FrameScheduler<F>({ detectFps: 10 });
     // 30 fps for 10 s with ±2 ms jitter: exactly 10 fps pass, the rest is counted as skipped.

@@ -13,9 +13,14 @@ export interface SchedulerStats {
   skipped: number;
 }
 
-export interface FrameSchedulerOptions {
+export interface FrameSchedulerOptions<F> {
   /** Detection rate cap in frames per second of capture time; none when undefined. */
   detectFps?: number;
+  /**
+   * What the scheduler holds of a frame it takes (past the rate cap), e.g. a copy of lent pixels
+   * (keepFrame in ./ffmpeg-source.ts): frames the cap skips are never kept. Default: the frame itself.
+   */
+  keep?: (frame: F) => F;
 }
 
 export class FrameScheduler<F extends { ts: number }> {
@@ -27,8 +32,10 @@ export class FrameScheduler<F extends { ts: number }> {
   private nextDue = Number.NEGATIVE_INFINITY;
   private lastAccepted = Number.NEGATIVE_INFINITY;
   private readonly counts: SchedulerStats = { offered: 0, delivered: 0, dropped: 0, skipped: 0 };
+  private readonly keep: (frame: F) => F;
 
-  constructor(options: FrameSchedulerOptions = {}) {
+  constructor(options: FrameSchedulerOptions<F> = {}) {
+    this.keep = options.keep ?? ((frame) => frame);
     this.setDetectFps(options.detectFps);
   }
 
@@ -61,11 +68,11 @@ export class FrameScheduler<F extends { ts: number }> {
       const resolve = this.waiter;
       this.waiter = undefined;
       this.counts.delivered++;
-      resolve(frame);
+      resolve(this.keep(frame));
       return;
     }
     if (this.slot) this.counts.dropped++;
-    this.slot = frame;
+    this.slot = this.keep(frame);
   }
 
   /** The newest frame not yet taken; waits for one. Resolves undefined once the scheduler is closed. */

@@ -8,9 +8,10 @@ function stream(frameBytes: number, frames: number): Buffer {
   return bytes;
 }
 
+/** Copies of the frames (a splitter lends its frames only until the next one). */
 function split(frameBytes: number, chunks: Buffer[]) {
   const frames: Uint8Array[] = [];
-  const splitter = new FrameSplitter(frameBytes, (f) => frames.push(f));
+  const splitter = new FrameSplitter(frameBytes, (f) => frames.push(Uint8Array.from(f)));
   for (const c of chunks) splitter.push(c);
   return { frames, splitter };
 }
@@ -29,14 +30,30 @@ describe('FrameSplitter', () => {
     }
   });
 
-  it('hands out frames inside one chunk as views and copies frames that span chunks', () => {
-    const all = stream(10, 3);
-    const first = all.subarray(0, 25);
-    const { frames } = split(10, [first, all.subarray(25)]);
-    expect(frames[0]!.buffer).toBe(first.buffer);
-    expect(frames[2]!.buffer).not.toBe(first.buffer);
-    // Frames stay valid after later chunks arrive.
-    expect(Array.from(frames[2]!)).toEqual(Array.from(all.subarray(20, 30)));
+  it('assembles frames in two buffers taken in turn: a frame stays whole until the next one is handed out', () => {
+    const all = stream(10, 5);
+    const lent: Uint8Array[] = [];
+    /** At each hand-out: is the frame before it still whole? */
+    const previousWhole: boolean[] = [];
+    const splitter = new FrameSplitter(10, (f) => {
+      const i = lent.length;
+      if (i > 0) previousWhole.push(Buffer.from(lent[i - 1]!).equals(all.subarray((i - 1) * 10, i * 10)));
+      lent.push(f);
+    });
+    // The caller's chunk memory is reused (as ./frame-pipe.ts does): nothing may keep pointing into it.
+    const chunk = Buffer.alloc(25);
+    for (let at = 0; at < all.length; at += 25) {
+      all.copy(chunk, 0, at, at + 25);
+      splitter.push(chunk);
+      chunk.fill(0xee);
+    }
+    expect(lent.length).toBe(5);
+    expect(lent.every((f) => f.buffer !== chunk.buffer)).toBe(true);
+    expect(lent[1]!.buffer).not.toBe(lent[0]!.buffer);
+    expect(lent[2]!.buffer).toBe(lent[0]!.buffer);
+    expect(previousWhole).toEqual([true, true, true, true]);
+    expect(Buffer.from(lent[4]!).equals(all.subarray(40, 50))).toBe(true);
+    expect(Buffer.from(lent[2]!).equals(all.subarray(20, 30))).toBe(false); // overwritten by frame 4
   });
 
   it('holds back an incomplete frame and drops it on reset', () => {

@@ -1,14 +1,19 @@
 /**
- * Cuts a raw-video byte stream (pipe chunks of any size) into frames of exactly `frameBytes`. Each frame is its own
- * memory, since consumers keep frames after the next one arrives: a frame lying whole inside one chunk is a view of that
- * chunk (no copy); a frame spanning chunks is copied once into a fresh buffer.
+ * Cuts a raw-video byte stream (pipe chunks of any size, valid only during push(): ./frame-pipe.ts reuses their
+ * memory) into frames of exactly `frameBytes`.
  *
- * Not shared memory (SharedArrayBuffer), although that would spare the copy when a frame is posted to an inference
- * worker: V8 counts ordinary buffers as external memory and collects them promptly, but let shared ones pile up
- * between full collections; at 25 frames/s of 6 MB the process RSS then swung between 590 and 700 MB instead of
- * settling (10-minute soak, docs/performance.md).
+ * Frames are lent, not given: a frame's bytes stay as they are until the splitter has handed out the frame after it;
+ * then they may be overwritten. Whoever keeps a frame longer copies it (keepFrame in ./ffmpeg-source.ts). Frames are
+ * assembled in two buffers taken in turn, so the newest frame stays whole while the next one is assembled.
+ *
+ * Why lent: a fresh buffer per frame (1.5 MB at 960×540, 6 MB at 1080p, 25 times a second) is external memory to V8,
+ * which answers it with full garbage collections that pause the event loop (docs/performance.md). Most frames are
+ * never kept: the detection rate cap and the latest-wins scheduler pass a few of them on, and only those are copied.
  */
 export class FrameSplitter {
+  private readonly buffers: [Buffer | undefined, Buffer | undefined] = [undefined, undefined];
+  /** The buffer the next spanning frame is assembled in (0 or 1). */
+  private turn = 0;
   private partial: Buffer | undefined;
   private filled = 0;
 
@@ -26,26 +31,17 @@ export class FrameSplitter {
 
   push(chunk: Uint8Array): void {
     let offset = 0;
-    if (this.partial) {
-      const take = Math.min(this.frameBytes - this.filled, chunk.length);
-      this.partial.set(chunk.subarray(0, take), this.filled);
+    while (offset < chunk.length) {
+      this.partial ??= this.assemblyBuffer();
+      const take = Math.min(this.frameBytes - this.filled, chunk.length - offset);
+      this.partial.set(chunk.subarray(offset, offset + take), this.filled);
       this.filled += take;
-      offset = take;
+      offset += take;
       if (this.filled < this.frameBytes) return;
       const frame = this.partial;
       this.partial = undefined;
       this.filled = 0;
       this.onFrame(frame);
-    }
-    while (chunk.length - offset >= this.frameBytes) {
-      this.onFrame(chunk.subarray(offset, offset + this.frameBytes));
-      offset += this.frameBytes;
-    }
-    if (offset < chunk.length) {
-      // allocUnsafeSlow: frames are big and long-lived, so they stay out of Node's small-buffer pool.
-      this.partial = Buffer.allocUnsafeSlow(this.frameBytes);
-      this.partial.set(chunk.subarray(offset));
-      this.filled = chunk.length - offset;
     }
   }
 
@@ -53,5 +49,12 @@ export class FrameSplitter {
   reset(): void {
     this.partial = undefined;
     this.filled = 0;
+  }
+
+  private assemblyBuffer(): Buffer {
+    const at = this.turn;
+    this.turn = 1 - at;
+    // allocUnsafeSlow: frames are big and long-lived, so they stay out of Node's small-buffer pool.
+    return (this.buffers[at] ??= Buffer.allocUnsafeSlow(this.frameBytes));
   }
 }

@@ -3,7 +3,7 @@
  * benchmarks). Unlike the live path nothing is dropped: the reader pauses ffmpeg while `highWater` frames wait.
  */
 import { parseCameraConfig } from './camera-config.js';
-import { FfmpegSource, type CameraFrame, type FfmpegSourceOptions } from './ffmpeg-source.js';
+import { FfmpegSource, keepFrame, type CameraFrame, type FfmpegSourceOptions } from './ffmpeg-source.js';
 import type { SourceHealth } from './source-health.js';
 
 export interface VideoFramesOptions {
@@ -45,7 +45,7 @@ export async function* videoFrames(file: string, options: VideoFramesOptions = {
     config,
     {
       onFrame: (frame) => {
-        queue.push(frame);
+        queue.push(keepFrame(frame)); // the source lends its frames' pixels only until its next frame
         if (queue.length >= highWater) source.pause();
         notify();
       },
