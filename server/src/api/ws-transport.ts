@@ -190,7 +190,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
 
     const tcp = request.socket;
     // Whole frames go straight to the TCP socket only while no extension (compression) transforms ws' frames.
-    const direct = socket.extensions === '';
+    const rawFrames = socket.extensions === '';
     let corked = false;
     const uncork = () => {
       corked = false;
@@ -215,7 +215,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
       tcp.write(payload);
       tcp.write(CLOSE_BRACE_CHUNK, done);
     };
-    if (direct) {
+    if (rawFrames) {
       directSinks.set(socket, (id) => {
         const head = Buffer.from(nextMessageHead(id));
         return (result) => {
@@ -240,7 +240,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
           // has nothing queued that this could overtake; its own writes, pings and close frames, are synchronous too).
           const write = (done?: (err?: Error | null) => void) => {
             if (typeof message === 'string') socket.send(message, TEXT, done);
-            else if (direct) writeShared(Buffer.from(message.head), message.payload, done);
+            else if (rawFrames) writeShared(Buffer.from(message.head), message.payload, done);
             else socket.send(sharedMessageBytes(message), TEXT, done);
           };
           if (socket.bufferedAmount < highWater) {

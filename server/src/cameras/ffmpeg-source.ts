@@ -198,7 +198,13 @@ export class FfmpegSource implements CameraSource {
     const { config } = this;
     return new Promise((resolve) => {
       const pipe = openFramePipe();
-      const child = spawn(this.opts.ffmpegPath, buildFfmpegArgs(config, size, this.opts.decodeThreads), { stdio: ['ignore', pipe.childStdout, 'pipe'] });
+      let child: ChildProcess;
+      try {
+        child = spawn(this.opts.ffmpegPath, buildFfmpegArgs(config, size, this.opts.decodeThreads), { stdio: ['ignore', pipe.childStdout, 'pipe'] });
+      } catch (err) {
+        pipe.close(); // spawn refused its arguments outright: the pipe's descriptors are ours to release
+        throw err;
+      }
       this.child = child;
       this.pipe = pipe;
       const stderr = new TextTail();

@@ -74,12 +74,7 @@ function openFifo(): FramePipe {
       // The child has its own copy of the write end now; ours would keep the reader from ever seeing the end.
       closeWriteEnd();
       const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-      let ended = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        onEnd();
-      };
+      const end = once(onEnd);
       // `onread` in the constructor is documented (Node ≥ 12) but missing from @types/node's constructor options.
       const onread: OnReadOpts = {
         buffer,
@@ -113,17 +108,21 @@ export function stdoutFramePipe(): FramePipe {
       child = c;
       const out = c.stdout!;
       out.on('data', onChunk);
-      let ended = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        onEnd();
-      };
+      const end = once(onEnd);
       out.on('close', end);
       out.on('error', end);
     },
     pause: () => child?.stdout?.pause(),
     resume: () => child?.stdout?.resume(),
     close: () => child?.stdout?.destroy(),
+  };
+}
+
+function once(fn: () => void): () => void {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
   };
 }
