@@ -209,11 +209,14 @@ describe('backup and restore of an embedded data directory', () => {
     const edited = Buffer.from(tar);
     edited[at + 9] = 'K'.charCodeAt(0);
     cases.push(['edited', zlib.gzipSync(edited), 'CHECKSUM']);
-    // A flipped bit in the compressed stream; a cut-off file.
+    // A flipped bit anywhere in the compressed stream past gzip's header, whether it garbles an entry's bytes, the tar
+    // structure or the header's JSON first; a cut-off file.
     const gz = fs.readFileSync(archive);
-    const flipped = Buffer.from(gz);
-    flipped[Math.floor(gz.byteLength / 2)] ^= 0x04;
-    cases.push(['flipped', flipped, 'CHECKSUM']);
+    for (let k = 0; k < 16; k++) {
+      const flipped = Buffer.from(gz);
+      flipped[10 + Math.floor(((gz.byteLength - 11) * k) / 15)] ^= 0x04;
+      cases.push([`flipped-${k}`, flipped, 'CHECKSUM']);
+    }
     cases.push(['truncated', gz.subarray(0, gz.byteLength - 100), 'CHECKSUM']);
     cases.push(['not gzip', Buffer.from('hello, not a backup'), 'BAD_ARCHIVE']);
     for (const [name, bytes, code] of cases) {

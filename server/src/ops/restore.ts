@@ -216,7 +216,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
 }
 
 /** The archive's bytes, decompressed; a damaged gzip stream ends it with a CHECKSUM error. */
-function openArchive(file: string): { tar: AsyncIterable<Buffer>; input: fs.ReadStream; close(): void } {
+function openArchive(file: string): { tar: AsyncIterable<Buffer>; input: fs.ReadStream; gzipDamaged(): Promise<boolean>; close(): void } {
   const magic = Buffer.alloc(2);
   const fd = fs.openSync(file, 'r');
   try {
@@ -231,7 +231,8 @@ function openArchive(file: string): { tar: AsyncIterable<Buffer>; input: fs.Read
   input.pipe(gunzip);
   const tar = (async function* () {
     try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
+      // Not destroyed when the reader stops early: gzipDamaged() may read the rest.
+      for await (const chunk of gunzip.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code?.startsWith('Z_')) {
@@ -243,6 +244,15 @@ function openArchive(file: string): { tar: AsyncIterable<Buffer>; input: fs.Read
   return {
     tar,
     input,
+    /** Reads the rest of the gzip stream: does it fail gzip's own checks (its CRC at the end, a broken block)? */
+    async gzipDamaged() {
+      try {
+        for await (const _ of gunzip.iterator({ destroyOnReturn: false })) void _;
+        return false;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code?.startsWith('Z_') ?? false;
+      }
+    },
     close() {
       input.destroy();
       gunzip.destroy();
@@ -250,7 +260,16 @@ function openArchive(file: string): { tar: AsyncIterable<Buffer>; input: fs.Read
   };
 }
 
-function archiveError(err: unknown, file: string): unknown {
+/**
+ * What a reading error means. A flipped bit in the compressed stream can garble the tar structure or the header's
+ * JSON before gzip's own check at the end is reached: when the rest of the stream fails that check, it is damage
+ * (CHECKSUM), not a file that is no backup (BAD_ARCHIVE).
+ */
+async function archiveError(err: unknown, file: string, archive: { gzipDamaged(): Promise<boolean> }): Promise<unknown> {
+  const structural = err instanceof TarError || (err instanceof BackupError && err.code === 'BAD_ARCHIVE');
+  if (structural && (await archive.gzipDamaged())) {
+    return new BackupError('CHECKSUM', `${file} is damaged (its gzip stream fails its check); nothing was restored. Use another copy of the backup.`);
+  }
   if (err instanceof TarError) return new BackupError('BAD_ARCHIVE', `${file}: ${err.message}; nothing was restored`);
   return err;
 }
@@ -265,8 +284,7 @@ export async function readHeader(file: string): Promise<BackupHeader> {
     }
     throw new BackupError('BAD_ARCHIVE', `${file} is not a BoostFace backup (no ${HEADER_ENTRY} at its start)`);
   } catch (err) {
-    if (err instanceof SyntaxError) throw new BackupError('BAD_ARCHIVE', `${file}: ${HEADER_ENTRY} is not JSON`);
-    throw archiveError(err, file);
+    throw await archiveError(err instanceof SyntaxError ? new BackupError('BAD_ARCHIVE', `${file}: ${HEADER_ENTRY} is not JSON`) : err, file, archive);
   } finally {
     archive.close();
   }
@@ -312,7 +330,7 @@ async function extractVerified(file: string, dir: string, progress: (p: OpsProgr
       }
     }
   } catch (err) {
-    throw archiveError(err, file);
+    throw await archiveError(err, file, archive);
   } finally {
     archive.close();
   }
