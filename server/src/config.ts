@@ -365,7 +365,10 @@ export type StoreBackend = 'sqlite' | 'redis' | 'postgres';
  * cameras of its own store); sightings and alerts in PostgreSQL when configured; everything else in the data
  * directory's SQLite store.
  */
-export function storePlacement(env: NodeJS.ProcessEnv = process.env, roleFlag?: string): Record<StoreKind, StoreBackend> {
+/** Where each store lives. */
+export type StorePlacement = Record<StoreKind, StoreBackend>;
+
+export function storePlacement(env: NodeJS.ProcessEnv = process.env, roleFlag?: string): StorePlacement {
   const shared: StoreBackend = liveSettings(env).redisUrl ? 'redis' : 'sqlite';
   const metadata: StoreBackend = storeSettings(env).postgresUrl ? 'postgres' : 'sqlite';
   const { role } = roleSettings(env, roleFlag);

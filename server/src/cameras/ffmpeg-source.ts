@@ -191,13 +191,17 @@ export class FfmpegSource implements CameraSource {
     this.status.height = size.height;
     if (fps !== undefined) this.status.fps = fps;
     else delete this.status.fps;
-    await this.runFfmpeg(size, fps);
+    const pipe = await openFramePipe();
+    if (this.stopping) {
+      pipe.close();
+      return;
+    }
+    await this.runFfmpeg(size, fps, pipe);
   }
 
-  private runFfmpeg(size: Size, fps: number | undefined): Promise<void> {
+  private runFfmpeg(size: Size, fps: number | undefined, pipe: FramePipe): Promise<void> {
     const { config } = this;
     return new Promise((resolve) => {
-      const pipe = openFramePipe();
       let child: ChildProcess;
       try {
         child = spawn(this.opts.ffmpegPath, buildFfmpegArgs(config, size, this.opts.decodeThreads), { stdio: ['ignore', pipe.childStdout, 'pipe'] });

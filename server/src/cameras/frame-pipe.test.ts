@@ -41,7 +41,7 @@ const expected = () => {
 describe.runIf(process.platform === 'linux')('openFramePipe (a FIFO read into one buffer)', () => {
   it('reads everything the child wrote, into the same memory every time, ends once after the child, leaks no descriptor', async () => {
     const before = openFds();
-    const pipe = openFramePipe();
+    const pipe = await openFramePipe();
     expect(typeof pipe.childStdout).toBe('number');
     const r = run(pipe, WRITER);
     expect(await r.exited).toBe(0);
@@ -56,7 +56,7 @@ describe.runIf(process.platform === 'linux')('openFramePipe (a FIFO read into on
   });
 
   it('pauses (the writer blocks on the full pipe) and resumes without losing a byte', async () => {
-    const pipe = openFramePipe();
+    const pipe = await openFramePipe();
     let paused = false;
     const r = run(pipe, WRITER, (_chunk, p) => {
       if (paused) return;
@@ -70,7 +70,7 @@ describe.runIf(process.platform === 'linux')('openFramePipe (a FIFO read into on
   });
 
   it('ends at once when the child cannot be started', async () => {
-    const pipe = openFramePipe();
+    const pipe = await openFramePipe();
     const child = spawn('/nonexistent/ffmpeg', [], { stdio: ['ignore', pipe.childStdout, 'ignore'] });
     child.on('error', () => undefined);
     let ended = false;

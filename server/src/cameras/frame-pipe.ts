@@ -9,11 +9,13 @@
  *
  * Where no FIFO can be made (no `mkfifo`, not POSIX), frames come through stdout as before.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export interface FramePipe {
   /** What goes in spawn's stdio[1]: the FIFO's write end, or 'pipe'. */
@@ -31,14 +33,15 @@ export interface FramePipe {
 }
 
 const READ_BUFFER_BYTES = 256 * 1024;
+const execFileAsync = promisify(execFile);
 
 let fifoUnavailable = false;
 
 /** A pipe for one ffmpeg run: a FIFO where possible, else the child's stdout. */
-export function openFramePipe(): FramePipe {
+export async function openFramePipe(): Promise<FramePipe> {
   if (!fifoUnavailable && process.platform !== 'win32') {
     try {
-      return openFifo();
+      return await openFifo();
     } catch {
       fifoUnavailable = true; // no mkfifo here: stdout from now on
     }
@@ -46,13 +49,14 @@ export function openFramePipe(): FramePipe {
   return stdoutFramePipe();
 }
 
-function openFifo(): FramePipe {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'boostface-frames-'));
+async function openFifo(): Promise<FramePipe> {
+  // Made without blocking the event loop (mkfifo is a process): cameras (re)start while subscribers are served.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'boostface-frames-'));
   let readFd: number | undefined;
   let writeFd: number | undefined;
   try {
     const fifo = path.join(dir, 'frames');
-    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore' });
+    await execFileAsync('mkfifo', ['-m', '600', fifo]);
     // The read end first, non-blocking (opening either end alone would wait for the other); then the write end.
     readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     writeFd = openSync(fifo, constants.O_WRONLY);
@@ -60,7 +64,7 @@ function openFifo(): FramePipe {
     if (readFd !== undefined) closeSync(readFd);
     throw err;
   } finally {
-    rmSync(dir, { recursive: true, force: true }); // both ends are open: the name is no longer needed
+    await rm(dir, { recursive: true, force: true }); // both ends are open: the name is no longer needed
   }
   const fds: { read: number | undefined; write: number | undefined } = { read: readFd, write: writeFd };
   let reader: Socket | undefined;

@@ -18,7 +18,7 @@
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { STORE_KINDS, type StoreBackend, type StoreKind } from '../config.js';
+import { STORE_KINDS, type StoreKind, type StorePlacement } from '../config.js';
 import type { EmbeddingSpace, Identity, Template, TemplateKind } from '../gallery/gallery.js';
 
 export const BACKUP_FORMAT = 'boostface-backup';
@@ -53,7 +53,7 @@ export interface BackupHeader {
   /** Version 1: PRAGMA user_version of the store copy; null when the data directory had no store. */
   storeSchemaVersion?: number | null;
   /** Version 2: where each store was read from. */
-  stores?: Record<StoreKind, StoreBackend>;
+  stores?: StorePlacement;
   withSnapshots: boolean;
 }
 

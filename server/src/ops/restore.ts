@@ -31,7 +31,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { engineSettings, STORE_KINDS, storePlacement, storeSettings, type StoreKind } from '../config.js';
+import { engineSettings, STORE_KINDS, storePlacement, storeSettings, type StoreKind, type StorePlacement } from '../config.js';
 import { EmbeddedGallery, GALLERY_FILE, LOCK_FILE } from '../gallery/embedded-gallery.js';
 import { GalleryError, type EmbeddingSpace, type Gallery } from '../gallery/gallery.js';
 import { acquireLockFile, type HeldLock } from '../gallery/lock-file.js';
@@ -59,7 +59,7 @@ import {
 } from './backup-format.js';
 import { mapConcurrent } from './concurrency.js';
 import { parseStoreLine, STORE_RECORDS } from './store-records.js';
-import { ALL_SQLITE, openStores, usesSqlite, type OpenedStores, type Placement } from './store-set.js';
+import { ALL_SQLITE, openStores, usesSqlite, type OpenedStores } from './store-set.js';
 import { readTar, TarError } from './tar.js';
 
 export interface RestoreOptions {
@@ -398,12 +398,8 @@ async function importGallery(
     progress({ stage: 'gallery', done: result.identities, total: Math.max(total, result.identities), unit: 'identities' });
   };
   for (const part of parts) {
-    const lines = readline.createInterface({ input: fs.createReadStream(path.join(dir, part)), crlfDelay: Infinity });
-    let n = 0;
-    for await (const line of lines) {
-      n++;
-      if (!line.trim()) continue;
-      group.push(parseIdentityLine(line, dim, `${part} line ${n}`));
+    for await (const identity of jsonLines(dir, part, (line, where) => parseIdentityLine(line, dim, where))) {
+      group.push(identity);
       if (group.length >= IDENTITY_GROUP) await flush();
     }
   }
@@ -412,7 +408,7 @@ async function importGallery(
 }
 
 /** NOT_EMPTY, before anything is written, when a store kept outside the data directory holds records (unless --force). */
-async function refuseHeldStores(target: OpenedStores, placement: Placement, force: boolean | undefined): Promise<void> {
+async function refuseHeldStores(target: OpenedStores, placement: StorePlacement, force: boolean | undefined): Promise<void> {
   if (force) return;
   const remote = STORE_KINDS.filter((k) => placement[k] !== 'sqlite');
   const held = (await Promise.all(remote.map(async (k) => ((await STORE_RECORDS[k].held(target.stores)) ? k : undefined)))).filter((k) => k !== undefined);
@@ -437,15 +433,18 @@ function storePartsOf(paths: string[], file: string): Map<StoreKind, string[]> {
   return parts;
 }
 
-/** The checked records of one store part. */
-async function* storeLines(dir: string, part: string, kind: StoreKind): AsyncGenerator<unknown> {
+/** The non-blank lines of an extracted JSON Lines part, each parsed and checked (`where` names the line in errors). */
+async function* jsonLines<T>(dir: string, part: string, parse: (line: string, where: string) => T): AsyncGenerator<T> {
   const lines = readline.createInterface({ input: fs.createReadStream(path.join(dir, part)), crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
     n++;
-    if (line.trim()) yield parseStoreLine(kind, line, `${part} line ${n}`);
+    if (line.trim()) yield parse(line, `${part} line ${n}`);
   }
 }
+
+/** The checked records of one store part. */
+const storeLines = (dir: string, part: string, kind: StoreKind) => jsonLines(dir, part, (line, where) => parseStoreLine(kind, line, where));
 
 /** Write every record of the parts into the target stores; the records written per store. */
 async function importStoreParts(target: OpenedStores, dir: string, parts: Map<StoreKind, string[]>, total: number, progress: (p: OpsProgress) => void): Promise<Record<string, number>> {

@@ -3,7 +3,7 @@
  * directory's SQLite store, the deployment's Redis, its PostgreSQL. Only the backends the placement names are reached.
  */
 import path from 'node:path';
-import { liveSettings, storeSettings, type StoreBackend, type StoreKind } from '../config.js';
+import { liveSettings, storeSettings, type StoreBackend, type StoreKind, type StorePlacement } from '../config.js';
 import { sqliteAlertStore } from '../store/alert-store.js';
 import { SqliteAuditLog } from '../store/audit-log.js';
 import { openPostgresMetadata } from '../store/postgres-db.js';
@@ -22,10 +22,9 @@ import type { TokenStore } from '../store/token-store.js';
 import { redactUrl } from '../util/redact-url.js';
 import type { Stores } from './store-records.js';
 
-export type Placement = Record<StoreKind, StoreBackend>;
 
 /** Every store in one SQLite store file (a single box; a version-1 backup's store). */
-export const ALL_SQLITE: Placement = { tokens: 'sqlite', audit: 'sqlite', wall: 'sqlite', cameras: 'sqlite', sightings: 'sqlite', alerts: 'sqlite' };
+export const ALL_SQLITE: StorePlacement = { tokens: 'sqlite', audit: 'sqlite', wall: 'sqlite', cameras: 'sqlite', sightings: 'sqlite', alerts: 'sqlite' };
 
 export interface OpenedStores {
   stores: Stores;
@@ -37,10 +36,10 @@ export interface OpenedStores {
 /** A Redis command may wait this long (a page of the audit stream, a big hash) before it counts as failed. */
 const REDIS_COMMAND_TIMEOUT_MS = 30_000;
 
-export const usesSqlite = (placement: Placement) => Object.values(placement).includes('sqlite');
+export const usesSqlite = (placement: StorePlacement) => Object.values(placement).includes('sqlite');
 
 /** Open every store where `placement` puts it; SQLite ones in the store file of `sqliteDir` (created when missing). */
-export async function openStores(env: NodeJS.ProcessEnv, placement: Placement, sqliteDir: string): Promise<OpenedStores> {
+export async function openStores(env: NodeJS.ProcessEnv, placement: StorePlacement, sqliteDir: string): Promise<OpenedStores> {
   const uses = (backend: StoreBackend) => Object.values(placement).includes(backend);
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {

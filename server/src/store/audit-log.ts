@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-db.js';
-import { inList } from './sql-db.js';
+import { inList, SqlConditions } from './sql-db.js';
 
 export type AuditOutcome = 'ok' | 'denied' | 'error';
 const OUTCOMES: readonly string[] = ['ok', 'denied', 'error'] satisfies AuditOutcome[];
@@ -220,32 +220,16 @@ export class SqliteAuditLog implements AuditLog {
 
   async query(q: AuditQuery = {}): Promise<AuditPage> {
     const first = pageSize(q);
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    if (q.actions) {
-      const actions = inList('action', q.actions);
-      parts.push(actions.sql);
-      params.push(...actions.params);
-    }
-    if (q.actorId !== undefined) {
-      parts.push('actor_id = ?');
-      params.push(q.actorId);
-    }
-    if (q.from !== undefined) {
-      parts.push('at >= ?');
-      params.push(q.from);
-    }
-    if (q.to !== undefined) {
-      parts.push('at <= ?');
-      params.push(q.to);
-    }
+    const where = new SqlConditions();
+    if (q.actions) where.add(inList('action', q.actions));
+    if (q.actorId !== undefined) where.add('actor_id = ?', q.actorId);
+    if (q.from !== undefined) where.add('at >= ?', q.from);
+    if (q.to !== undefined) where.add('at <= ?', q.to);
     if (q.after) {
       const [at, seq] = decodeCursor(q.after);
-      parts.push('(at < ? OR (at = ? AND seq < ?))');
-      params.push(at, at, seq);
+      where.add('(at < ? OR (at = ? AND seq < ?))', at, at, seq);
     }
-    const where = parts.length ? parts.join(' AND ') : '1';
-    const rows = this.db.prepare(`SELECT * FROM audit_log WHERE ${where} ORDER BY at DESC, seq DESC LIMIT ?`).all(...params, first + 1) as Row[];
+    const rows = this.db.prepare(`SELECT * FROM audit_log WHERE ${where.sql} ORDER BY at DESC, seq DESC LIMIT ?`).all(...where.params, first + 1) as Row[];
     const items = rows.slice(0, first).map(toEntry);
     return { items, hasNextPage: rows.length > first, endCursor: items.length ? encodeCursor(items[items.length - 1].at, items[items.length - 1].seq) : undefined };
   }

@@ -8,7 +8,7 @@
  * the same statements (SqlSightingStore over sql-db.ts).
  */
 import type Database from 'better-sqlite3';
-import { inList, sqliteDb, type SqlDb } from './sql-db.js';
+import { inList, SqlConditions, sqliteDb, type SqlDb } from './sql-db.js';
 import { StoreError } from './store-db.js';
 
 export interface Sighting {
@@ -147,28 +147,14 @@ function decodeCursor(c: string): [number, string] {
 const after = ([t, id]: [number, string]) => ({ sql: ' AND (started_at < ? OR (started_at = ? AND id < ?))', params: [t, t, id] });
 
 function filter(q: SightingQuery): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (q.identityId !== undefined) {
-    parts.push('identity_id = ?');
-    params.push(q.identityId);
-  }
-  if (q.unknownOnly) parts.push('identity_id IS NULL');
-  if (q.cameraIds) {
-    const cameras = inList('camera_id', q.cameraIds);
-    parts.push(cameras.sql);
-    params.push(...cameras.params);
-  }
+  const where = new SqlConditions();
+  if (q.identityId !== undefined) where.add('identity_id = ?', q.identityId);
+  if (q.unknownOnly) where.add('identity_id IS NULL');
+  if (q.cameraIds) where.add(inList('camera_id', q.cameraIds));
   // A sighting overlaps [from, to] when it ends after `from` and starts before `to`.
-  if (q.from !== undefined) {
-    parts.push('ended_at >= ?');
-    params.push(q.from);
-  }
-  if (q.to !== undefined) {
-    parts.push('started_at <= ?');
-    params.push(q.to);
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  if (q.from !== undefined) where.add('ended_at >= ?', q.from);
+  if (q.to !== undefined) where.add('started_at <= ?', q.to);
+  return { sql: where.sql, params: where.params };
 }
 
 /** The best `limit` scores at least `threshold`, best first. */

@@ -37,3 +37,22 @@ export function inList(column: string, values: readonly string[]): { sql: string
   if (values.length === 0) return { sql: 'FALSE', params: [] };
   return { sql: `${column} IN (${values.map(() => '?').join(', ')})`, params: [...values] };
 }
+
+/** Conditions joined with AND, with their parameters in order; none at all is TRUE. */
+export class SqlConditions {
+  private readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+
+  add(condition: { sql: string; params: readonly unknown[] }): this;
+  add(sql: string, ...params: unknown[]): this;
+  add(condition: string | { sql: string; params: readonly unknown[] }, ...params: unknown[]): this {
+    const c = typeof condition === 'string' ? { sql: condition, params } : condition;
+    this.parts.push(c.sql);
+    this.params.push(...c.params);
+    return this;
+  }
+
+  get sql(): string {
+    return this.parts.length ? this.parts.join(' AND ') : 'TRUE';
+  }
+}
